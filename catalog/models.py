@@ -1,0 +1,131 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+
+class Category(models.Model):
+    """A node of the category tree (parent is null for top-level categories)."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, related_name="children", on_delete=models.PROTECT)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    is_featured = models.BooleanField(default=False, help_text="Shown on the home page.")
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:category", kwargs={"slug": self.slug})
+
+
+class ProductQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def in_stock(self):
+        return self.filter(stock__gt=0)
+
+    def available(self):
+        """Products a shopper can buy now: active and in stock."""
+        return self.active().in_stock()
+
+
+class Product(models.Model):
+    sku = models.CharField("SKU", max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    category = models.ForeignKey(Category, related_name="products", on_delete=models.PROTECT)
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    stock = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True, db_index=True)
+    is_featured = models.BooleanField(default=False, help_text="Shown on the home page.")
+    is_consumable = models.BooleanField(
+        default=False, help_text="Bought again and again: may be recommended to customers who bought it before."
+    )
+    # Orders containing the product; kept up to date by order placement and the demo loader,
+    # so "sort by popularity" is an indexed column, not an aggregate over every order line.
+    sales_count = models.PositiveIntegerField(default=0, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["category", "is_active", "price"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:product", kwargs={"slug": self.slug})
+
+    @property
+    def is_available(self):
+        return self.is_active and self.stock > 0
+
+    @property
+    def max_quantity(self):
+        from django.conf import settings
+
+        return min(self.stock, settings.MAX_LINE_QUANTITY)
+
+
+class ProductImage(models.Model):
+    """An uploaded product image; thumbnails in the sizes the templates use are made on save."""
+
+    product = models.ForeignKey(Product, related_name="images", on_delete=models.CASCADE)
+    image = models.ImageField(upload_to="products/%Y/%m/")
+    thumbnail = models.ImageField(upload_to="products/thumbs/", blank=True, editable=False)
+    medium = models.ImageField(upload_to="products/medium/", blank=True, editable=False)
+    alt = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.alt or f"Image of {self.product_id}"
+
+
+class Attribute(models.Model):
+    """A comparable property of products ("Slices", "Bagel setting"), read by the tier chart."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        NUMBER = "number", "Number"
+        BOOLEAN = "boolean", "Yes / no"
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=90, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.TEXT)
+    unit = models.CharField(max_length=20, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ProductAttributeValue(models.Model):
+    product = models.ForeignKey(Product, related_name="attribute_values", on_delete=models.CASCADE)
+    attribute = models.ForeignKey(Attribute, related_name="values", on_delete=models.CASCADE)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["attribute__position", "attribute__name"]
+        constraints = [models.UniqueConstraint(fields=["product", "attribute"], name="one_value_per_attribute")]
+
+    def __str__(self):
+        return f"{self.attribute}: {self.value}"

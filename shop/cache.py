@@ -1,0 +1,53 @@
+"""A Redis cache that degrades to a miss when Redis is unreachable.
+
+The shop must keep serving pages from the database when Redis is down, so cache
+errors are logged and swallowed instead of turning every page into a 500.
+"""
+
+import logging
+
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
+
+try:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    _REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+except ImportError:  # pragma: no cover - redis is a hard dependency
+    _REDIS_ERRORS = (OSError,)
+
+
+class TolerantRedisCache(RedisCache):
+    def __init__(self, server, params):
+        params = dict(params)
+        options = dict(params.get("OPTIONS", {}))
+        options.setdefault("socket_connect_timeout", 0.25)
+        options.setdefault("socket_timeout", 0.5)
+        params["OPTIONS"] = options
+        super().__init__(server, params)
+
+    def _tolerant(name, default=None):  # noqa: N805 - a decorator factory used in the class body
+        def method(self, *args, **kwargs):
+            try:
+                return getattr(super(TolerantRedisCache, self), name)(*args, **kwargs)
+            except _REDIS_ERRORS as exc:
+                logger.warning("cache %s failed, treated as a miss: %s", name, exc)
+                return default() if callable(default) else default
+
+        method.__name__ = name
+        return method
+
+    get = _tolerant("get")
+    set = _tolerant("set")
+    add = _tolerant("add", False)
+    delete = _tolerant("delete", False)
+    get_many = _tolerant("get_many", dict)
+    set_many = _tolerant("set_many", list)
+    delete_many = _tolerant("delete_many")
+    touch = _tolerant("touch", False)
+    incr = _tolerant("incr", 0)
+    has_key = _tolerant("has_key", False)
+    clear = _tolerant("clear")
+    del _tolerant

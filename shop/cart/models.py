@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.db import models
+
+
+class Cart(models.Model):
+    """A visitor's cart, kept in the database: keyed by session, or by customer once signed in."""
+
+    session_key = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="cart", on_delete=models.CASCADE
+    )
+    # Known once the visitor signs in or types it at checkout (abandoned-cart reminders).
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self):
+        return f"Cart {self.pk}"
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, related_name="lines", on_delete=models.CASCADE)
+    product = models.ForeignKey("catalog.Product", related_name="cart_lines", on_delete=models.CASCADE)
+    quantity = models.PositiveIntegerField(default=1)
+    added_at = models.DateTimeField(auto_now_add=True)
+    # Set when the line was added from a recommendation, so a later purchase can be attributed.
+    rec_placement = models.CharField(max_length=30, blank=True)
+    rec_source = models.CharField(max_length=20, blank=True)
+    rec_anchor = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, related_name="+", on_delete=models.SET_NULL,
+        help_text="The product the recommendation was shown for.",
+    )
+    rec_added_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["cart", "product"], name="one_line_per_product")]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_id}"

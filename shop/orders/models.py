@@ -1,0 +1,98 @@
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+def new_access_token():
+    return secrets.token_urlsafe(24)
+
+
+class OrderQuerySet(models.QuerySet):
+    def counted(self):
+        """Orders that count as sales (for statistics and reports): all but cancelled ones."""
+        return self.exclude(status=Order.Status.CANCELLED)
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+        PAID = "paid", "Paid"
+        SHIPPED = "shipped", "Shipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Group(models.TextChoices):
+        NONE = "", "Not assigned"
+        TREATMENT = "treatment", "Sees recommendations"
+        CONTROL = "control", "Holdout (no recommendations)"
+
+    number = models.CharField(max_length=20, unique=True)
+    # An unguessable token: a guest sees their confirmation through a link that carries it.
+    access_token = models.CharField(max_length=64, unique=True, default=new_access_token, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="orders", on_delete=models.SET_NULL
+    )
+    email = models.EmailField()
+    # For imported historical orders: the customer id in the source data (no account).
+    customer_ref = models.CharField(max_length=40, blank=True, db_index=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.AWAITING_PAYMENT, db_index=True)
+    placed_at = models.DateTimeField(db_index=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    payment_method = models.CharField(max_length=30, blank=True)
+
+    shipping_name = models.CharField(max_length=120, blank=True)
+    shipping_line1 = models.CharField(max_length=200, blank=True)
+    shipping_line2 = models.CharField(max_length=200, blank=True)
+    shipping_city = models.CharField(max_length=100, blank=True)
+    shipping_postcode = models.CharField(max_length=20, blank=True)
+    shipping_country = models.CharField(max_length=60, blank=True, default="United Kingdom")
+    phone = models.CharField(max_length=30, blank=True)
+
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    shipping = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+
+    # Recommendation experiment group of the visitor who placed it (holdout measurement).
+    rec_group = models.CharField(max_length=10, choices=Group, blank=True, default=Group.NONE)
+    # The checkout form's one-time token: a double submit finds the order already placed.
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+
+    def __str__(self):
+        return f"Order {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("orders:detail", kwargs={"number": self.number})
+
+
+class OrderLine(models.Model):
+    """A snapshot of what was bought: name, SKU and price as they were when the order was placed."""
+
+    order = models.ForeignKey(Order, related_name="lines", on_delete=models.CASCADE)
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, related_name="order_lines", on_delete=models.SET_NULL
+    )
+    sku = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    # Copied from the cart line when it came from a recommendation.
+    rec_placement = models.CharField(max_length=30, blank=True)
+    rec_source = models.CharField(max_length=20, blank=True)
+    rec_anchor = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.name}"

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from shop import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("cart/", include("shop.cart.urls")),
+    path("checkout/", include("shop.checkout.urls")),
+    path("orders/", include("shop.orders.urls")),
+    path("accounts/", include("shop.accounts.urls")),
+    path("recommendations/", include("recommendations.urls")),
+    path("", include("catalog.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
