@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "shop.checkout",
     "shop.accounts",
     "recommendations",
+    "recommendations.copurchase",
+    "recommendations.measurement",
+    "recommendations.followups",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +192,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # SHOP
+# Discounts the cart applies (bundles): each a dotted path to a function
+# `f(*, lines) -> list[shop.cart.pricing.Adjustment]`, so the cart imports no other app.
+CART_DISCOUNT_PROVIDERS = env.list("CART_DISCOUNT_PROVIDERS", default=[])
 CURRENCY = "GBP"
 CURRENCY_SYMBOL = "£"
 FREE_SHIPPING_THRESHOLD = Decimal(env("FREE_SHIPPING_THRESHOLD", default="50.00"))
