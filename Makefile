@@ -64,3 +64,15 @@ test: venv browser-deps
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles test-results
+
+# The real stack (set DATABASE_URL and REDIS_URL, DEBUG=false, SECRET_KEY, ALLOWED_HOSTS):
+.PHONY: serve worker beat
+serve: migrate
+	$(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/gunicorn shop.wsgi:application --workers $${WEB_CONCURRENCY:-2} --bind $(HOST):$(PORT) --no-control-socket
+
+worker: venv
+	$(VENV)/bin/celery -A shop worker -l info
+
+beat: venv
+	mkdir -p .celery && $(VENV)/bin/celery -A shop beat -l info -s .celery/beat-schedule

@@ -61,7 +61,5 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     if config.getoption("--realstack"):
-        from django.conf import settings as django_settings  # noqa: F401
-
         if not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")):
             raise pytest.UsageError("--realstack needs DATABASE_URL (postgres) and REDIS_URL")

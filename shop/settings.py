@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "shop.orders",
     "shop.checkout",
     "shop.accounts",
+    "shop.demo",
     "recommendations",
     "recommendations.copurchase",
     "recommendations.measurement",
@@ -150,10 +151,23 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # E-MAIL (Django 6.1 MAILERS)
+# Development prints e-mail to the console; production sends through SMTP.
+EMAIL_BACKEND_PATH = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+_smtp_options = {
+    "host": env("EMAIL_HOST", default="localhost"),
+    "port": env.int("EMAIL_PORT", default=25),
+    "username": env("EMAIL_HOST_USER", default=""),
+    "password": env("EMAIL_HOST_PASSWORD", default=""),
+    "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+    "timeout": env.int("EMAIL_TIMEOUT", default=10),
+}
 MAILERS = {
     "default": {
-        "BACKEND": env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"),
-        "OPTIONS": env.json("EMAIL_OPTIONS", default={}),
+        "BACKEND": EMAIL_BACKEND_PATH,
+        "OPTIONS": _smtp_options if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend") else {},
     }
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Tandem <shop@tandem.example>")

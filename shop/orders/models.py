@@ -71,6 +71,10 @@ class Order(models.Model):
     def get_absolute_url(self):
         return reverse("orders:detail", kwargs={"number": self.number})
 
+    def get_confirmation_url(self):
+        """The guest-safe link: carries the unguessable token instead of needing a login."""
+        return reverse("orders:confirmation", kwargs={"token": self.access_token})
+
 
 class OrderLine(models.Model):
     """A snapshot of what was bought: name, SKU and price as they were when the order was placed."""
@@ -96,3 +100,19 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.name}"
+
+
+class OrderAdjustment(models.Model):
+    """A discount applied to the order (a bundle price, say), as it was when the order was placed."""
+
+    order = models.ForeignKey(Order, related_name="adjustments", on_delete=models.CASCADE)
+    label = models.CharField(max_length=200)
+    code = models.CharField(max_length=60, blank=True)
+    # Positive amounts are discounts, matching shop.cart.pricing.Adjustment.
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.label}: −{self.amount}"
