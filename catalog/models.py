@@ -4,6 +4,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+# At or below this many units a product shows "Only N left" (pages and the admin filter).
+LOW_STOCK_THRESHOLD = 5
+
 
 class Category(models.Model):
     """A node of the category tree (parent is null for top-level categories)."""
@@ -72,6 +75,13 @@ class Product(models.Model):
     @property
     def is_available(self):
         return self.is_active and self.stock > 0
+
+    @property
+    def stock_state(self) -> str:
+        """One of "out", "low" (LOW_STOCK_THRESHOLD or fewer left) or "in"."""
+        if self.stock <= 0:
+            return "out"
+        return "low" if self.stock <= LOW_STOCK_THRESHOLD else "in"
 
     @property
     def max_quantity(self):

@@ -104,10 +104,15 @@ class Exclusion(models.Model):
     def clean(self):
         if self.product_a_id and self.product_a_id == self.product_b_id:
             raise ValidationError("A product cannot be excluded from itself.")
+        # Before the constraints are validated, so staff may enter the pair either way round.
+        self.normalise()
+
+    def normalise(self):
+        if self.product_a_id and self.product_b_id and self.product_a_id > self.product_b_id:
+            self.product_a, self.product_b = self.product_b, self.product_a
 
     def save(self, *args, **kwargs):
-        if self.product_a_id and self.product_b_id and self.product_a_id > self.product_b_id:
-            self.product_a_id, self.product_b_id = self.product_b_id, self.product_a_id
+        self.normalise()
         super().save(*args, **kwargs)
 
 

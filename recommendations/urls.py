@@ -4,4 +4,9 @@ from . import views
 
 app_name = "recommendations"
 
-urlpatterns = []
+urlpatterns = [
+    path("add/", views.add_recommended, name="add"),
+    path("together/add/", views.add_fbt, name="add-fbt"),
+    path("upgrade/", views.upgrade_line, name="upgrade-line"),
+    path("bundle/add/", views.add_bundle, name="add-bundle"),
+]

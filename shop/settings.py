@@ -208,13 +208,75 @@ CELERY_BEAT_SCHEDULE = {
 # SHOP
 # Discounts the cart applies (bundles): each a dotted path to a function
 # `f(*, lines) -> list[shop.cart.pricing.Adjustment]`, so the cart imports no other app.
-CART_DISCOUNT_PROVIDERS = env.list("CART_DISCOUNT_PROVIDERS", default=[])
+CART_DISCOUNT_PROVIDERS = env.list("CART_DISCOUNT_PROVIDERS", default=["recommendations.bundles.cart_discounts"])
 CURRENCY = "GBP"
 CURRENCY_SYMBOL = "£"
 FREE_SHIPPING_THRESHOLD = Decimal(env("FREE_SHIPPING_THRESHOLD", default="50.00"))
 SHIPPING_FLAT_RATE = Decimal(env("SHIPPING_FLAT_RATE", default="4.95"))
 MAX_LINE_QUANTITY = 99
 PRODUCTS_PER_PAGE = 24
+
+# RECOMMENDATIONS (placements; the statistics engine has its own section)
+RECOMMENDATIONS_PRODUCT_PAGE_LIMIT = env.int("RECOMMENDATIONS_PRODUCT_PAGE_LIMIT", default=3)
+RECOMMENDATIONS_CART_LIMIT = env.int("RECOMMENDATIONS_CART_LIMIT", default=4)
+RECOMMENDATIONS_CHECKOUT_LIMIT = env.int("RECOMMENDATIONS_CHECKOUT_LIMIT", default=3)
+RECOMMENDATIONS_SHIPPING_FILLERS = env.int("RECOMMENDATIONS_SHIPPING_FILLERS", default=3)
+# An upgrade costs more, but at most this factor of the current price (1.60 = +60%).
+RECOMMENDATIONS_UPGRADE_MAX_FACTOR = Decimal(env("RECOMMENDATIONS_UPGRADE_MAX_FACTOR", default="1.60"))
+# "Cheap" add-ons offered at checkout cost at most this.
+RECOMMENDATIONS_ADDON_MAX_PRICE = Decimal(env("RECOMMENDATIONS_ADDON_MAX_PRICE", default="15.00"))
+RECOMMENDATIONS_CACHE_TIMEOUT = env.int("RECOMMENDATIONS_CACHE_TIMEOUT", default=60 * 60 * 6)
+
+# CHECKOUT AND ORDERS
+# The bank-transfer payment provider shows these on the confirmation page and e-mail.
+SHOP_BANK_DETAILS = {
+    "account_name": env("SHOP_BANK_ACCOUNT_NAME", default="Tandem Shop Ltd"),
+    "sort_code": env("SHOP_BANK_SORT_CODE", default="00-00-00"),
+    "account_number": env("SHOP_BANK_ACCOUNT_NUMBER", default="00000000"),
+}
+
+# RECOMMENDATIONS: measurement and follow-ups
+# Share of visitors kept in the control group that never sees a recommendation (0.10 = 10%).
+RECOMMENDATIONS_HOLDOUT_SHARE = env.float("RECOMMENDATIONS_HOLDOUT_SHARE", default=0.10)
+# Changing the salt reshuffles everyone into new groups (a new experiment).
+RECOMMENDATIONS_HOLDOUT_SALT = env("RECOMMENDATIONS_HOLDOUT_SALT", default="holdout-2026")
+# A purchase is credited to a recommendation added to the cart at most this many days before.
+RECOMMENDATIONS_ATTRIBUTION_DAYS = env.int("RECOMMENDATIONS_ATTRIBUTION_DAYS", default=7)
+# Below this many orders in either group the dashboard says the sample is too small to tell.
+RECOMMENDATIONS_MIN_SAMPLE = env.int("RECOMMENDATIONS_MIN_SAMPLE", default=30)
+FOLLOWUP_POST_PURCHASE_DAYS = env.int("FOLLOWUP_POST_PURCHASE_DAYS", default=14)
+# Per-category delays, by category slug, e.g. FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY=coffee=7,tea=7
+FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY = env.dict("FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY", cast={"value": int}, default={})
+FOLLOWUP_ABANDONED_CART_HOURS = env.int("FOLLOWUP_ABANDONED_CART_HOURS", default=24)
+CELERY_BEAT_SCHEDULE |= {
+    "followups-post-purchase": {"task": "recommendations.followups.tasks.send_post_purchase_emails", "schedule": crontab(minute=15)},
+    "followups-abandoned-carts": {"task": "recommendations.followups.tasks.send_abandoned_cart_emails", "schedule": crontab(minute="*/30")},
+    "measurement-expire-rec-origins": {"task": "recommendations.measurement.tasks.expire_rec_origins", "schedule": crontab(minute=5)},
+}
+
+# RECOMMENDATIONS: co-purchase
+# Score: size-weighted co-count, each order weighing 1/(size-1)^γ (see recommendations/copurchase/scoring.py).
+COPURCHASE_WINDOW_DAYS = env.int("COPURCHASE_WINDOW_DAYS", default=365)
+COPURCHASE_MIN_PAIR_COUNT = env.int("COPURCHASE_MIN_PAIR_COUNT", default=2)
+COPURCHASE_TOP_K = env.int("COPURCHASE_TOP_K", default=20)
+COPURCHASE_SIZE_GAMMA = env.float("COPURCHASE_SIZE_GAMMA", default=0.5)
+COPURCHASE_POPULARITY_ALPHA = env.float("COPURCHASE_POPULARITY_ALPHA", default=0.0)
+# Refuse a snapshot whose hit-rate@3 on the most recent orders falls more than this share below the live one's.
+COPURCHASE_QUALITY_MAX_DROP = env.float("COPURCHASE_QUALITY_MAX_DROP", default=0.2)
+COPURCHASE_QUALITY_RECENT_ORDERS = env.int("COPURCHASE_QUALITY_RECENT_ORDERS", default=5000)
+COPURCHASE_QUALITY_MIN_QUERIES = env.int("COPURCHASE_QUALITY_MIN_QUERIES", default=50)
+COPURCHASE_LOCK_SECONDS = env.int("COPURCHASE_LOCK_SECONDS", default=30 * 60)
+COPURCHASE_BUSY_RETRY_SECONDS = env.int("COPURCHASE_BUSY_RETRY_SECONDS", default=60)
+COPURCHASE_KEEP_SNAPSHOTS = env.int("COPURCHASE_KEEP_SNAPSHOTS", default=3)
+COPURCHASE_FULL_EVERY_DAYS = env.int("COPURCHASE_FULL_EVERY_DAYS", default=7)
+COPURCHASE_SHARD_ORDERS = env.int("COPURCHASE_SHARD_ORDERS", default=250_000)
+# The nightly task fans out into a chord above this many orders in the window.
+COPURCHASE_SHARD_ABOVE_ORDERS = env.int("COPURCHASE_SHARD_ABOVE_ORDERS", default=2_000_000)
+# Real-stack tests only: beat every N seconds instead of nightly, and a slow build step.
+COPURCHASE_BEAT_SECONDS = env.int("COPURCHASE_BEAT_SECONDS", default=0)
+COPURCHASE_TEST_BUILD_DELAY = env.float("COPURCHASE_TEST_BUILD_DELAY", default=0.0)
+if COPURCHASE_BEAT_SECONDS:
+    CELERY_BEAT_SCHEDULE["refresh-recommendations-nightly"]["schedule"] = COPURCHASE_BEAT_SECONDS
 
 # LOGGING
 LOGGING = {

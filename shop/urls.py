@@ -13,6 +13,8 @@ urlpatterns = [
     path("orders/", include("shop.orders.urls")),
     path("accounts/", include("shop.accounts.urls")),
     path("recommendations/", include("recommendations.urls")),
+    path("followups/", include("recommendations.followups.urls")),
+    path("", include("recommendations.measurement.urls")),
     path("", include("catalog.urls")),
 ]
 

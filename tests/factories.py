@@ -97,3 +97,75 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     unit_price = factory.LazyAttribute(lambda line: line.product.price)
     quantity = 1
     line_total = factory.LazyAttribute(lambda line: line.unit_price * line.quantity)
+
+
+class ProductImageFactory(factory.django.DjangoModelFactory):
+    """An uploaded picture with its renditions made, as the admin saves it."""
+
+    class Meta:
+        model = "catalog.ProductImage"
+
+    product = factory.SubFactory(ProductFactory)
+    image = factory.django.ImageField(width=64, height=48, color="teal", format="PNG")
+    alt = factory.LazyAttribute(lambda image: image.product.name)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from catalog.services import product_image_save
+
+        return product_image_save(image=model_class(*args, **kwargs))
+
+
+# Recommendations (curation) ---------------------------------------------------------------
+
+
+class ComplementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recommendations.Complement"
+
+    product = factory.SubFactory(ProductFactory)
+    complement = factory.SubFactory(ProductFactory)
+    position = factory.Sequence(lambda n: n)
+
+
+class UpgradeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recommendations.Upgrade"
+
+    product = factory.SubFactory(ProductFactory)
+    upgrade = factory.SubFactory(ProductFactory, price=Decimal("14.00"))
+
+
+class TierLadderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recommendations.TierLadder"
+
+    name = factory.Sequence(lambda n: f"Ladder {n}")
+
+
+class LadderTierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recommendations.LadderTier"
+
+    ladder = factory.SubFactory(TierLadderFactory)
+    product = factory.SubFactory(ProductFactory)
+    label = factory.Sequence(lambda n: f"Tier {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class BundleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recommendations.Bundle"
+
+    name = factory.Sequence(lambda n: f"Bundle {n}")
+    discount_type = "percent"
+    discount_value = Decimal("10.00")
+
+
+class BundleItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recommendations.BundleItem"
+
+    bundle = factory.SubFactory(BundleFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = 1

@@ -1,0 +1,117 @@
+"""Versioned co-purchase snapshots.
+
+A snapshot is built aside (status "building") and switched live in one transaction; readers
+always filter on the live one, so they see one complete snapshot. Partner lists are stored
+denormalised (the anchor's and partner's order counts on every row) so the storefront reads
+a product's partners with one indexed range scan on (snapshot, product, rank).
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Snapshot(models.Model):
+    class Status(models.TextChoices):
+        BUILDING = "building", "Building"
+        LIVE = "live", "Live"
+        RETIRED = "retired", "Retired"
+        FAILED = "failed", "Failed"
+        REJECTED = "rejected", "Rejected by the quality gate"
+        PRUNED = "pruned", "Pruned (rows deleted)"
+
+    class Mode(models.TextChoices):
+        FULL = "full", "Full"
+        INCREMENTAL = "incremental", "Incremental"
+        SHARDED = "sharded", "Sharded (Celery chord)"
+
+    status = models.CharField(max_length=10, choices=Status, default=Status.BUILDING, db_index=True)
+    mode = models.CharField(max_length=12, choices=Mode, default=Mode.FULL)
+    base = models.ForeignKey(
+        "self", null=True, blank=True, related_name="+", on_delete=models.SET_NULL,
+        help_text="The snapshot an incremental run started from.",
+    )
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    params = models.JSONField(default=dict)
+    order_count = models.PositiveIntegerField(default=0)
+    product_count = models.PositiveIntegerField(default=0)
+    pair_count = models.PositiveIntegerField(default=0, help_text="Distinct pairs seen in at least the minimum orders.")
+    row_count = models.PositiveIntegerField(default=0, help_text="Partner rows kept (top K per product).")
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds from start to publish.")
+    timings = models.JSONField(default=dict, blank=True)
+    quality = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="live"), name="copurchase_one_live_snapshot"),
+        ]
+
+    def __str__(self):
+        return f"Snapshot #{self.pk} ({self.get_status_display()})"
+
+
+class SnapshotCounts(models.Model):
+    """The full raw counts behind a snapshot (compressed npz), the base of the next
+    incremental run. In the database rather than on a file system so every worker host
+    sees it, it commits with the snapshot and is deleted with it."""
+
+    snapshot = models.OneToOneField(Snapshot, primary_key=True, related_name="counts", on_delete=models.CASCADE)
+    data = models.BinaryField()
+    size = models.PositiveBigIntegerField(default=0)
+
+
+class ProductStat(models.Model):
+    snapshot = models.ForeignKey(Snapshot, related_name="+", on_delete=models.CASCADE)
+    product_id = models.BigIntegerField()
+    order_count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["snapshot", "product_id"], name="copurchase_productstat_unique")]
+
+
+class PairStat(models.Model):
+    """One kept partner of a product: `product_id` is the anchor A, `partner_id` is B."""
+
+    snapshot = models.ForeignKey(Snapshot, related_name="+", on_delete=models.CASCADE)
+    product_id = models.BigIntegerField()
+    partner_id = models.BigIntegerField()
+    rank = models.PositiveSmallIntegerField()
+    count_ab = models.PositiveIntegerField()
+    count_a = models.PositiveIntegerField()
+    count_b = models.PositiveIntegerField()
+    support = models.FloatField()
+    confidence = models.FloatField(help_text="Share of the orders with A that also hold B.")
+    lift = models.FloatField()
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["snapshot", "product_id", "rank"]
+        constraints = [
+            # Also the index of the storefront's read: (snapshot, product) then rank order.
+            models.UniqueConstraint(fields=["snapshot", "product_id", "rank"], name="copurchase_pairstat_rank"),
+        ]
+
+
+class ShardCounts(models.Model):
+    """A map task's partial counts, waiting for the chord's reduce step."""
+
+    run_id = models.CharField(max_length=40)
+    shard = models.PositiveIntegerField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run_id", "shard"], name="copurchase_shard_unique")]
+
+
+class RefreshLease(models.Model):
+    """A named lease: a refresh holds it while it runs; it expires if its holder dies."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    holder = models.CharField(max_length=80, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)

@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class MeasurementConfig(AppConfig):
     name = "recommendations.measurement"
     label = "measurement"
     verbose_name = "Recommendation measurement"
+
+    def ready(self):
+        from shop.cart.models import CartLine
+
+        from .receivers import record_recommendation_add
+
+        post_save.connect(record_recommendation_add, sender=CartLine, dispatch_uid="measurement.recommendation_add")

@@ -1,0 +1,99 @@
+"""What recommendations did: who was in which experiment group, and what was shown, clicked
+and added. Purchases are not stored here: they are the order lines whose `rec_*` fields the
+checkout copied from the cart, so revenue has exactly one source of truth."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Group(models.TextChoices):
+    TREATMENT = "treatment", "Sees recommendations"
+    CONTROL = "control", "Holdout (no recommendations)"
+
+
+class CustomerGroup(models.Model):
+    """A signed-in customer's experiment group, so it follows them to every device."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, related_name="rec_group", on_delete=models.CASCADE)
+    group = models.CharField(max_length=10, choices=Group)
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.user} → {self.group}"
+
+
+class Visitor(models.Model):
+    """One row per counted visitor (a new human session): the denominator of conversion and
+    revenue per visitor. Written once, when the session is first assigned a group."""
+
+    key = models.CharField(max_length=32, unique=True)
+    group = models.CharField(max_length=10, choices=Group)
+    first_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["group", "first_seen"])]
+
+    def __str__(self):
+        return f"Visitor {self.key} ({self.group})"
+
+
+class Event(models.Model):
+    """An impression (one row per item of a block shown), a click or an add to cart."""
+
+    class Kind(models.TextChoices):
+        IMPRESSION = "impression", "Impression"
+        CLICK = "click", "Click"
+        ADD = "add", "Add to cart"
+
+    kind = models.CharField(max_length=10, choices=Kind)
+    placement = models.CharField(max_length=30)
+    source = models.CharField(max_length=20, blank=True)
+    product = models.ForeignKey("catalog.Product", related_name="+", on_delete=models.CASCADE)
+    anchor = models.ForeignKey("catalog.Product", null=True, blank=True, related_name="+", on_delete=models.SET_NULL)
+    # The items of one block shown share a view id, so "blocks shown" is a distinct count.
+    view_id = models.CharField(max_length=16, blank=True)
+    # Adds only: the cart line, without a foreign key (lines go when the order is placed).
+    cart_line_id = models.PositiveBigIntegerField(null=True, blank=True)
+    visitor_key = models.CharField(max_length=32, blank=True)
+    group = models.CharField(max_length=10, choices=Group, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "created_at"]),
+            models.Index(fields=["kind", "anchor", "product"]),
+        ]
+        constraints = [
+            # One add per time a recommendation brought the line in, however often it is saved.
+            models.UniqueConstraint(
+                fields=["cart_line_id", "created_at"], condition=models.Q(kind="add"), name="one_add_event_per_rec_add"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.placement} · {self.product_id}"
+
+
+# Admin pages that are not lists of rows. Proxies give each one a line, a link and a
+# permission of its own on the admin index, with no table behind them.
+class Dashboard(Event):
+    class Meta:
+        proxy = True
+        verbose_name = "recommendations dashboard"
+        verbose_name_plural = "recommendations dashboard"
+
+
+class HealthReport(Event):
+    class Meta:
+        proxy = True
+        verbose_name = "health report"
+        verbose_name_plural = "health report"
+
+
+class PairExplanation(Event):
+    class Meta:
+        proxy = True
+        verbose_name = "explain a pair"
+        verbose_name_plural = "explain a pair"

@@ -1,1 +1,95 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
+from .forms import AddToCartForm, RemoveLineForm, UpdateLineForm
+from .selectors import cart_overview
+from .services import (
+    CartError,
+    cart_add_product,
+    cart_get_for_request,
+    cart_get_or_create_for_request,
+    cart_remove_line,
+    cart_set_quantity,
+)
+
+
+def _back(request, default: str = "cart:detail"):
+    """Redirect to the posted `next` when it is a URL on this site, else to the cart."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(reverse(default))
+
+
+def _form_error(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@require_GET
+def detail(request):
+    overview = cart_overview(cart_get_for_request(request))
+    return render(request, "cart/detail.html", {"overview": overview, "lines": overview.lines, "totals": overview.totals})
+
+
+@require_POST
+def add(request):
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(request)
+    product, quantity = form.cleaned_data["product"], form.cleaned_data["quantity"]
+    # Checked before a cart (and a session) is created for the visitor.
+    if not product.is_available:
+        messages.error(request, f"Sorry, “{product.name}” can't be added: it's not available right now.")
+        return _back(request)
+    cart = cart_get_or_create_for_request(request)
+    try:
+        cart_add_product(cart=cart, product=product, quantity=quantity, origin=form.origin())
+    except CartError as exc:
+        messages.error(request, exc.message)
+        return _back(request)
+    messages.success(request, f"Added {quantity} × “{product.name}” to your cart.")
+    return _back(request)
+
+
+@require_POST
+def update(request):
+    form = UpdateLineForm(request.POST)
+    cart = cart_get_for_request(request)
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(request)
+    try:
+        if cart is None:
+            raise CartError("That item is not in your cart.")
+        line = cart_set_quantity(cart=cart, line_id=form.cleaned_data["line"], quantity=form.cleaned_data["quantity"])
+    except CartError as exc:
+        messages.error(request, exc.message)
+        return _back(request)
+    messages.success(request, f"Updated “{line.product.name}” to {line.quantity}.")
+    return _back(request)
+
+
+@require_POST
+def remove(request):
+    form = RemoveLineForm(request.POST)
+    cart = cart_get_for_request(request)
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(request)
+    try:
+        if cart is None:
+            raise CartError("That item is not in your cart.")
+        line = cart_remove_line(cart=cart, line_id=form.cleaned_data["line"])
+    except CartError as exc:
+        messages.error(request, exc.message)
+        return _back(request)
+    messages.success(request, f"Removed “{line.product.name}” from your cart.")
+    return _back(request)

@@ -4,4 +4,8 @@ from . import views
 
 app_name = "checkout"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("review/", views.review, name="review"),
+    path("place/", views.place, name="place"),
+]

@@ -4,4 +4,7 @@ from . import views
 
 app_name = "orders"
 
-urlpatterns = []
+urlpatterns = [
+    path("confirmation/<str:token>/", views.confirmation, name="confirmation"),
+    path("<str:number>/", views.detail, name="detail"),
+]

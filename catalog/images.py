@@ -1,0 +1,398 @@
+"""Product pictures: renditions of uploads, generated artwork and placeholders.
+
+Every picture the storefront shows comes through `product_image_urls()`: the product's
+first image (its Pillow-made renditions), or, for a product without one, a generated
+placeholder cached on disk under MEDIA_ROOT and served by the normal media URL.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import io
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from catalog.models import Product, ProductImage
+
+
+@dataclass(frozen=True)
+class Rendition:
+    name: str
+    size: int  # the square's side in pixels
+
+
+# The sizes the templates use: cards show `thumb`, the product page `medium`.
+RENDITIONS = {
+    "thumb": Rendition("thumb", 200),
+    "medium": Rendition("medium", 600),
+}
+GENERATED_SIZE = 600
+JPEG_QUALITY = 85
+PAPER = (255, 255, 255)
+INK = (31, 41, 51)
+
+FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts")
+
+
+# ---------------------------------------------------------------------------
+# Renditions of uploaded images
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Flatten transparency onto white: JPEG has no alpha and black halos look broken."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, PAPER)
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB") if image.mode != "RGB" else image
+
+
+def square_rendition(image: Image.Image, size: int) -> Image.Image:
+    """The whole picture inside a white square: products are never cropped."""
+    image.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if image.size == (size, size):
+        return image
+    canvas = Image.new("RGB", (size, size), PAPER)
+    canvas.paste(image, ((size - image.width) // 2, (size - image.height) // 2))
+    return canvas
+
+
+def _jpeg_bytes(image: Image.Image, *, quality: int = JPEG_QUALITY) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality, optimize=False, progressive=False)
+    return buffer.getvalue()
+
+
+def make_renditions(*, source) -> dict[str, bytes]:
+    """JPEG bytes of every rendition of an uploaded image file (EXIF-transposed, RGB).
+
+    The "full" picture is the upload itself; only the sizes the templates show are made.
+    """
+    largest = max(r.size for r in RENDITIONS.values())
+    source.seek(0)
+    with Image.open(source) as opened:
+        # JPEG can decode at 1/2, 1/4 or 1/8 scale: a 24-megapixel photo then costs a fraction.
+        opened.draft("RGB", (largest * 2, largest * 2))
+        image = _to_rgb(ImageOps.exif_transpose(opened))
+    return {name: _jpeg_bytes(square_rendition(image.copy(), r.size)) for name, r in RENDITIONS.items()}
+
+
+def rendition_name(image_name: str, rendition: str) -> str:
+    return f"{Path(image_name).stem}-{rendition}.jpg"
+
+
+# ---------------------------------------------------------------------------
+# Artwork
+
+
+def _digest(*parts: str) -> int:
+    return int.from_bytes(hashlib.blake2b("|".join(parts).encode(), digest_size=8).digest(), "big")
+
+
+def _rgb(h: float, s: float, v: float) -> tuple[int, int, int]:
+    r, g, b = colorsys.hsv_to_rgb(h % 1.0, s, v)
+    return round(r * 255), round(g * 255), round(b * 255)
+
+
+@dataclass(frozen=True)
+class Palette:
+    top: tuple[int, int, int]
+    bottom: tuple[int, int, int]
+    motif: tuple[int, int, int]
+    motif_soft: tuple[int, int, int]
+    label: tuple[int, int, int]
+
+
+# Hues that read well as pastels; a hash of the category picks one.
+HUES = (0.0, 0.06, 0.11, 0.16, 0.29, 0.41, 0.5, 0.57, 0.63, 0.7, 0.78, 0.88)
+
+
+def hue_for(category: str) -> float:
+    return HUES[_digest(category.lower()) % len(HUES)]
+
+
+def palette_for(category: str) -> Palette:
+    """Soft colours from a hash of the category: one category, one family of colours."""
+    hue = hue_for(category)
+    return Palette(
+        top=_rgb(hue, 0.10, 0.99),
+        bottom=_rgb(hue + 0.03, 0.26, 0.93),
+        motif=_rgb(hue - 0.02, 0.55, 0.78),
+        motif_soft=_rgb(hue + 0.08, 0.30, 0.96),
+        label=_rgb(hue, 0.70, 0.42),
+    )
+
+
+@lru_cache(maxsize=32)
+def _font(size: int, *, bold: bool) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    filename = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    for folder in FONT_DIRS:
+        path = os.path.join(folder, filename)
+        if os.path.exists(path):
+            return ImageFont.truetype(path, size)
+    # Pillow >= 10.1 ships a scalable default font (FreeType) when no TTF is installed.
+    return ImageFont.load_default(size=size)
+
+
+@lru_cache(maxsize=16)
+def _gradient(size: int, top: tuple, bottom: tuple) -> Image.Image:
+    mask = Image.linear_gradient("L").resize((size, size))
+    return Image.composite(Image.new("RGB", (size, size), bottom), Image.new("RGB", (size, size), top), mask)
+
+
+def short_name(name: str, *, words: int = 5) -> str:
+    """ "WHITE HANGING HEART T-LIGHT HOLDER" -> "White Hanging Heart T-Light Holder"."""
+    parts = name.split()
+    shown = " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+    if shown.isupper() or shown.islower():
+        # str.title() would give "50'S"; capitalise words and hyphenated parts only.
+        shown = re.sub(r"(^|[\s-])([a-z])", lambda m: m.group(1) + m.group(2).upper(), shown.lower())
+    return shown
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int, max_lines: int) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        attempt = f"{current} {word}".strip()
+        if draw.textlength(attempt, font=font) <= width or not current:
+            current = attempt
+        else:
+            lines.append(current)
+            current = word
+    if current:
+        lines.append(current)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1].rstrip("…") + "…"
+    return lines
+
+
+MOTIF_KEYWORDS = (
+    ("heart", ("HEART", "LOVE", "VALENTINE")),
+    ("star", ("STAR", "CHRISTMAS", "XMAS", "SNOWFLAKE")),
+    ("bag", ("BAG", "TOTE", "PURSE", "SHOPPER")),
+    ("mug", ("MUG", "CUP", "TEACUP", "TEA", "COFFEE")),
+    ("candle", ("CANDLE", "T-LIGHT", "TLIGHT", "LANTERN", "LIGHT")),
+    ("box", ("BOX", "TIN", "CASE", "HAMPER")),
+)
+# Whole words, plurals included: "TINS" is a tin, "BUNTING" is not.
+MOTIF_PATTERNS = tuple(
+    (motif, re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")(?:S|ES)?\b"))
+    for motif, words in MOTIF_KEYWORDS
+)
+FALLBACK_MOTIFS = ("circles", "diamond", "rings")
+
+
+def motif_for(name: str) -> str:
+    upper = name.upper()
+    for motif, pattern in MOTIF_PATTERNS:
+        if pattern.search(upper):
+            return motif
+    return FALLBACK_MOTIFS[_digest(name) % len(FALLBACK_MOTIFS)]
+
+
+def _draw_motif(draw: ImageDraw.ImageDraw, motif: str, s: int) -> None:
+    """Draw a white-on-black mask of a simple shape filling an s×s box."""
+    fill = 255
+    if motif == "heart":
+        r = s * 0.25
+        draw.ellipse((s * 0.5 - 2 * r, s * 0.18, s * 0.5, s * 0.18 + 2 * r), fill=fill)
+        draw.ellipse((s * 0.5, s * 0.18, s * 0.5 + 2 * r, s * 0.18 + 2 * r), fill=fill)
+        lobes_y = s * 0.18 + 1.35 * r
+        draw.polygon([(s * 0.5 - 1.93 * r, lobes_y), (s * 0.5 + 1.93 * r, lobes_y), (s * 0.5, s * 0.92)], fill=fill)
+    elif motif == "star":
+        cx, cy, outer, inner = s / 2, s * 0.53, s * 0.46, s * 0.19
+        points = []
+        for i in range(10):
+            radius = outer if i % 2 == 0 else inner
+            angle = -math.pi / 2 + i * math.pi / 5
+            points.append((cx + radius * math.cos(angle), cy + radius * math.sin(angle)))
+        draw.polygon(points, fill=fill)
+    elif motif == "bag":
+        draw.rounded_rectangle((s * 0.14, s * 0.34, s * 0.86, s * 0.94), radius=s * 0.07, fill=fill)
+        draw.arc((s * 0.3, s * 0.08, s * 0.7, s * 0.56), start=180, end=360, fill=fill, width=max(2, round(s * 0.06)))
+    elif motif == "mug":
+        draw.rounded_rectangle((s * 0.12, s * 0.22, s * 0.7, s * 0.9), radius=s * 0.08, fill=fill)
+        draw.ellipse((s * 0.56, s * 0.36, s * 0.9, s * 0.72), outline=fill, width=max(2, round(s * 0.07)))
+    elif motif == "candle":
+        draw.rounded_rectangle((s * 0.3, s * 0.42, s * 0.7, s * 0.95), radius=s * 0.05, fill=fill)
+        draw.ellipse((s * 0.4, s * 0.06, s * 0.6, s * 0.36), fill=fill)
+    elif motif == "box":
+        draw.rounded_rectangle((s * 0.1, s * 0.36, s * 0.9, s * 0.92), radius=s * 0.05, fill=fill)
+        draw.rounded_rectangle((s * 0.04, s * 0.22, s * 0.96, s * 0.38), radius=s * 0.04, fill=fill)
+    elif motif == "diamond":
+        draw.polygon([(s / 2, s * 0.04), (s * 0.96, s / 2), (s / 2, s * 0.96), (s * 0.04, s / 2)], fill=fill)
+    elif motif == "rings":
+        width = max(2, round(s * 0.09))
+        draw.ellipse((s * 0.04, s * 0.04, s * 0.96, s * 0.96), outline=fill, width=width)
+        draw.ellipse((s * 0.27, s * 0.27, s * 0.73, s * 0.73), fill=fill)
+    else:  # circles
+        draw.ellipse((s * 0.02, s * 0.2, s * 0.62, s * 0.8), fill=fill)
+        draw.ellipse((s * 0.5, s * 0.36, s * 0.98, s * 0.84), fill=fill)
+        draw.ellipse((s * 0.38, s * 0.04, s * 0.74, s * 0.4), fill=fill)
+
+
+def _motif_mask(motif: str, side: int) -> Image.Image:
+    # Drawn at twice the size and reduced: ImageDraw does not anti-alias shapes.
+    mask = Image.new("L", (side * 2, side * 2), 0)
+    _draw_motif(ImageDraw.Draw(mask), motif, side * 2)
+    return mask.reduce(2)
+
+
+@lru_cache(maxsize=256)
+def _art_background(category: str, motif: str, size: int) -> Image.Image:
+    """Gradient, motif and category label: the same for every product of a category that
+    gets the same motif, so it is drawn once per process and copied (the demo loader
+    draws ~4,000 pictures from a few hundred backgrounds)."""
+    palette = palette_for(category)
+    image = _gradient(size, palette.top, palette.bottom).copy()
+    side = round(size * 0.42)
+    mask = _motif_mask(motif, side)
+    left, top = (size - side) // 2, round(size * 0.17)
+    # A soft offset "shadow" in a lighter tint gives depth without a costly blur.
+    offset = max(1, size // 60)
+    image.paste(palette.motif_soft, (left + offset * 3, top + offset * 3), mask)
+    image.paste(palette.motif, (left, top), mask)
+    margin = round(size * 0.08)
+    label_font = _font(max(9, size // 28), bold=True)
+    ImageDraw.Draw(image).text((margin, margin * 0.8), category.upper()[:28], font=label_font, fill=palette.label)
+    return image
+
+
+def render_product_art(*, name: str, category: str, size: int) -> Image.Image:
+    """An illustrative square picture: a soft gradient in the category's colours, a shape
+    chosen from the name ("heart", "mug", …) and the product's short name, readable."""
+    image = _art_background(category, motif_for(name), size).copy()
+    draw = ImageDraw.Draw(image)
+    margin = round(size * 0.08)
+    title_font = _font(max(10, size // 15), bold=True)
+    lines = _wrap(draw, short_name(name), title_font, size - 2 * margin, max_lines=2)
+    line_height = round(title_font.size * 1.18) if hasattr(title_font, "size") else size // 12
+    y = size - margin - line_height * len(lines)
+    for line in lines:
+        width = draw.textlength(line, font=title_font)
+        draw.text(((size - width) / 2, y), line, font=title_font, fill=INK)
+        y += line_height
+    return image
+
+
+# "SET OF 6 SPICE TINS" is "ST", not "SO".
+INITIALS_SKIP = {"A", "AN", "AND", "OF", "THE", "SET", "PACK", "BOX", "WITH", "IN"}
+
+
+def render_placeholder(*, name: str, category: str, size: int) -> Image.Image:
+    """The picture of a product nobody has photographed yet: its initials on its
+    category's colours, so a page of new products still looks cared for."""
+    palette = palette_for(category or name)
+    image = _gradient(size, palette.top, palette.bottom).copy()
+    draw = ImageDraw.Draw(image)
+    radius = size * 0.3
+    centre = size / 2
+    draw.ellipse((centre - radius, centre - radius, centre + radius, centre + radius), fill=palette.motif_soft)
+    words = [word for word in name.split() if word[:1].isalpha() and word.upper() not in INITIALS_SKIP]
+    initials = "".join(word[0] for word in words)[:2].upper() or name[:1].upper() or "?"
+    font = _font(max(10, round(size * 0.22)), bold=True)
+    draw.text((centre, centre), initials, font=font, fill=palette.label, anchor="mm")
+    return image
+
+
+# ---------------------------------------------------------------------------
+# Placeholders, cached on disk
+
+
+# Bump when the placeholder drawing changes: files cached on disk are then redrawn.
+PLACEHOLDER_VERSION = 2
+
+
+def placeholder_name(*, product: Product, rendition: str) -> str:
+    # The hash changes with the name or category, so a renamed product gets fresh initials.
+    key_source = f"{PLACEHOLDER_VERSION}|{product.name}|{product.category_id}"
+    key = hashlib.blake2b(key_source.encode(), digest_size=4).hexdigest()
+    return f"placeholders/{product.slug or product.pk}-{key}-{rendition}.png"
+
+
+def placeholder_url(*, product: Product, rendition: str) -> str:
+    """URL of the product's placeholder, generating the PNG the first time it is asked for.
+
+    Written to a temporary file and renamed into place, so concurrent requests never
+    serve a half-written picture. Needs a storage with local paths (FileSystemStorage).
+    """
+    name = placeholder_name(product=product, rendition=rendition)
+    path = Path(default_storage.path(name))
+    if not path.exists():
+        size = RENDITIONS[rendition].size if rendition in RENDITIONS else GENERATED_SIZE
+        category = product.category.name if product.category_id else ""
+        picture = render_placeholder(name=product.name, category=category, size=size)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+            picture.save(tmp, "PNG", optimize=False)
+        os.replace(tmp.name, path)
+    return default_storage.url(name)
+
+
+def product_image_urls(product: Product) -> dict[str, str]:
+    """thumb / medium / full URLs of the product's main picture, or of its placeholder.
+
+    Reads `product.images.all()`: callers listing many products prefetch `images`
+    (catalog.selectors does) so this costs no query.
+    """
+    images = list(product.images.all())
+    if images:
+        return image_urls(images[0])
+    return {
+        "thumb": placeholder_url(product=product, rendition="thumb"),
+        "medium": placeholder_url(product=product, rendition="medium"),
+        "full": placeholder_url(product=product, rendition="medium"),
+    }
+
+
+def image_urls(image: ProductImage) -> dict[str, str]:
+    full = image.image.url
+    return {
+        "thumb": image.thumbnail.url if image.thumbnail else full,
+        "medium": image.medium.url if image.medium else full,
+        "full": full,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Generated product images (the demo loader)
+
+
+def build_generated_image(product: Product, *, position: int = 0) -> ProductImage:
+    """An unsaved ProductImage of the product's artwork, files already written.
+
+    The artwork is drawn once at the medium size, which also serves as the "full"
+    image (there is no detail to gain from a larger drawing); the thumbnail is a
+    3× reduction of it. Lets a bulk loader `bulk_create` the rows.
+    """
+    category = product.category.name if product.category_id else ""
+    art = render_product_art(name=product.name, category=category, size=GENERATED_SIZE)
+    medium = _jpeg_bytes(art)
+    thumb = _jpeg_bytes(art.reduce(GENERATED_SIZE // RENDITIONS["thumb"].size))
+    stem = f"{product.slug or product.pk}-art"
+    image = ProductImage(product=product, alt=short_name(product.name, words=12), position=position)
+    image.image.save(f"{stem}.jpg", ContentFile(medium), save=False)
+    # The same file for "full" and "medium": the storage holds one copy.
+    image.medium.name = image.image.name
+    image.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(thumb), save=False)
+    return image
+
+
+def attach_generated_image(product: Product) -> ProductImage:
+    """Generate, save and return the product's artwork as its image (one INSERT)."""
+    image = build_generated_image(product)
+    image.save()
+    return image

@@ -1,0 +1,120 @@
+"""Bundles: the cart discount provider and the cached bundle definitions it reads.
+
+Registered in settings.CART_DISCOUNT_PROVIDERS, so the cart calls it without importing this
+app. A bundle applies once per complete set of its items in the cart (two kettles and two
+descalers with a kettle + descaler bundle give the discount twice); when bundles overlap,
+the one worth most is applied first and the lines it uses are not counted again.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+
+from recommendations.models import Bundle, BundleItem
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class BundleInfo:
+    bundle_id: int
+    name: str
+    discount_type: str
+    discount_value: Decimal
+    items: tuple[tuple[int, int], ...]  # (product_id, quantity)
+
+    @property
+    def product_ids(self) -> list[int]:
+        return [product_id for product_id, _ in self.items]
+
+    def discount_on(self, price_of_set: Decimal) -> Decimal:
+        if self.discount_type == Bundle.DiscountType.PERCENT:
+            amount = price_of_set * self.discount_value / Decimal(100)
+        else:
+            amount = self.discount_value
+        return min(amount, price_of_set).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    @property
+    def label(self) -> str:
+        if self.discount_type == Bundle.DiscountType.PERCENT:
+            return f"Bundle: {self.name} ({self.discount_value.normalize():f}% off)"
+        return f"Bundle: {self.name}"
+
+    @property
+    def code(self) -> str:
+        return f"bundle:{self.bundle_id}"
+
+
+def active_bundles() -> list[BundleInfo]:
+    """Every active bundle with its items, cached under the curation generation."""
+    from recommendations.selectors.candidates import cache_generation
+
+    snapshot_id, version = cache_generation()
+    key = f"recommendations:bundles:{version}"
+    bundles = cache.get(key)
+    if bundles is None:
+        items: dict[int, list[tuple[int, int]]] = {}
+        meta: dict[int, Bundle] = {}
+        for item in BundleItem.objects.filter(bundle__is_active=True).select_related("bundle").order_by("bundle_id", "id"):
+            items.setdefault(item.bundle_id, []).append((item.product_id, item.quantity))
+            meta[item.bundle_id] = item.bundle
+        bundles = [
+            BundleInfo(
+                bundle_id=bid,
+                name=meta[bid].name,
+                discount_type=meta[bid].discount_type,
+                discount_value=meta[bid].discount_value,
+                items=tuple(items[bid]),
+            )
+            for bid in sorted(items)
+        ]
+        cache.set(key, bundles, settings.RECOMMENDATIONS_CACHE_TIMEOUT)
+    return bundles
+
+
+def bundles_for_product(product_id: int) -> list[BundleInfo]:
+    return [bundle for bundle in active_bundles() if product_id in bundle.product_ids]
+
+
+def bundle_adjustments(*, quantities: dict[int, int], prices: dict[int, Decimal], bundles: list[BundleInfo]):
+    """Pure: the discounts earned by `quantities` (product id → quantity in the cart)."""
+    from shop.cart.pricing import Adjustment
+
+    remaining = Counter(quantities)
+    applicable = [b for b in bundles if b.items and all(remaining[pid] >= qty for pid, qty in b.items)]
+
+    def set_price(bundle: BundleInfo) -> Decimal:
+        return sum((prices[pid] * qty for pid, qty in bundle.items), Decimal("0"))
+
+    applicable.sort(key=lambda b: (-b.discount_on(set_price(b)), b.bundle_id))
+    adjustments = []
+    for bundle in applicable:
+        sets = min(remaining[pid] // qty for pid, qty in bundle.items)
+        if sets <= 0:
+            continue
+        for pid, qty in bundle.items:
+            remaining[pid] -= qty * sets
+        amount = bundle.discount_on(set_price(bundle)) * sets
+        if amount > 0:
+            label = bundle.label if sets == 1 else f"{bundle.label} × {sets}"
+            adjustments.append(Adjustment(label=label, amount=amount, code=bundle.code))
+    return adjustments
+
+
+def cart_discounts(*, lines) -> list:
+    """CART_DISCOUNT_PROVIDERS entry: `lines` have .product (with .price), .product_id and .quantity."""
+    lines = list(lines)
+    if not lines:
+        return []
+    bundles = active_bundles()
+    if not bundles:
+        return []
+    quantities: Counter = Counter()
+    prices: dict[int, Decimal] = {}
+    for line in lines:
+        quantities[line.product_id] += line.quantity
+        prices[line.product_id] = line.product.price
+    return bundle_adjustments(quantities=dict(quantities), prices=prices, bundles=bundles)

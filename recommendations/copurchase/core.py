@@ -1,0 +1,261 @@
+"""The counting core: pure functions from baskets to co-purchase counts (no database).
+
+A basket is an order; an order counts a product once, whatever its quantity or number of
+lines. Everything is set-based: the baskets become a sparse order × product matrix X with
+0/1 entries and all pair counts come from one sparse product XᵀX.
+
+Two counts are needed per pair: the plain number of orders holding both (support,
+confidence and lift are defined on it) and the size-weighted count the ranking score uses
+(each order weighs 1/(size-1)^γ, see `scoring.py`). Both come from ONE sparse product: the
+row of order o is multiplied by v_o = (w_o << COUNT_BITS) + 1, so that
+Xᵀ·diag(v)·X = (Σ w_o << COUNT_BITS) + Σ 1 for every pair; a shift and a mask split it.
+The weights are fixed-point integers, so counts stay exactly additive: adding the new
+orders and subtracting the expired ones gives bit for bit what a full recount gives
+(floating point sums would differ in the last bits and could swap ties in the ranking).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+# Plain counts live in the low 24 bits (a pair can be seen in up to 16.7M orders of one
+# window); size weights above them in units of 1/WEIGHT_SCALE. 2^24 orders × 2^12 units
+# × weight ≤ 1 stays below 2^39, so the packed value fits an int64 with room to spare.
+COUNT_BITS = 24
+COUNT_MASK = (1 << COUNT_BITS) - 1
+WEIGHT_SCALE = 1 << 12
+MAX_ORDERS_PER_COUNT = COUNT_MASK
+
+
+@dataclass(frozen=True)
+class Baskets:
+    """Deduplicated baskets as a 0/1 sparse matrix: one row per order, one column per product."""
+
+    matrix: sp.csr_matrix  # int64 0/1, shape (orders, products)
+    item_ids: np.ndarray  # int64 product id of each column, ascending
+
+    @property
+    def n_orders(self) -> int:
+        return self.matrix.shape[0]
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.matrix.indptr)
+
+
+def baskets_from_lines(*, order_ids: np.ndarray, product_ids: np.ndarray, item_ids: np.ndarray | None = None) -> Baskets:
+    """Turn order lines (two parallel id arrays, any order, duplicates allowed) into baskets.
+
+    With `item_ids` the columns follow that vocabulary (products outside it are dropped);
+    otherwise the vocabulary is the products seen.
+    """
+    order_ids = np.asarray(order_ids, dtype=np.int64)
+    product_ids = np.asarray(product_ids, dtype=np.int64)
+    if item_ids is None:
+        item_ids, cols = np.unique(product_ids, return_inverse=True)
+    else:
+        item_ids = np.asarray(item_ids, dtype=np.int64)
+        cols = np.searchsorted(item_ids, product_ids)
+        cols[cols == len(item_ids)] = 0
+        known = item_ids[cols] == product_ids if len(item_ids) else np.zeros(len(product_ids), bool)
+        order_ids, cols = order_ids[known], cols[known]
+    _, rows = np.unique(order_ids, return_inverse=True)
+    n_rows = int(rows.max()) + 1 if len(rows) else 0
+    matrix = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.int64), (rows, cols)), shape=(n_rows, len(item_ids))
+    )
+    # csr_matrix sums duplicate (order, product) entries: an order counts a product once.
+    matrix.sum_duplicates()
+    matrix.data[:] = 1
+    return Baskets(matrix=matrix, item_ids=item_ids)
+
+
+def values_at(matrix: sp.spmatrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """matrix[rows[i], cols[i]] for every i, vectorised (0 where nothing is stored).
+
+    scipy's fancy indexing does this too, but slowly and with surprises on empty input."""
+    m = matrix.tocoo()
+    n = np.int64(matrix.shape[1])
+    stored = m.row.astype(np.int64) * n + m.col
+    order = np.argsort(stored, kind="stable")
+    stored = stored[order]
+    wanted = np.asarray(rows, np.int64) * n + np.asarray(cols, np.int64)
+    pos = np.minimum(np.searchsorted(stored, wanted), max(len(stored) - 1, 0))
+    if not len(stored):
+        return np.zeros(len(wanted), dtype=matrix.dtype)
+    return np.where(stored[pos] == wanted, m.data[order][pos], 0)
+
+
+def size_weights(sizes: np.ndarray, *, gamma: float) -> np.ndarray:
+    """Fixed-point weight of each order: WEIGHT_SCALE / (size-1)^γ (orders of one product weigh nothing)."""
+    sizes = np.asarray(sizes, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        w = np.where(sizes > 1, WEIGHT_SCALE / np.power(np.maximum(sizes - 1, 1), gamma), 0.0)
+    return np.rint(w).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Raw co-purchase counts of a set of orders; additive over disjoint sets of orders.
+
+    `pairs` and `weighted` are upper-triangular (i < j) sparse matrices over the columns of
+    `item_ids`; `weighted` is in units of 1/WEIGHT_SCALE.
+    """
+
+    item_ids: np.ndarray
+    item_counts: np.ndarray
+    pairs: sp.csr_matrix
+    weighted: sp.csr_matrix
+    n_orders: int
+    gamma: float
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    def __add__(self, other: Counts) -> Counts:
+        return _combine(self, other, sign=1)
+
+    def __sub__(self, other: Counts) -> Counts:
+        return _combine(self, other, sign=-1)
+
+    def equals(self, other: Counts) -> bool:
+        a, b = self.pruned(), other.pruned()
+        return (
+            a.n_orders == b.n_orders
+            and np.array_equal(a.item_ids, b.item_ids)
+            and np.array_equal(a.item_counts, b.item_counts)
+            and (a.pairs != b.pairs).nnz == 0
+            and (a.weighted != b.weighted).nnz == 0
+        )
+
+    def weighted_aligned(self) -> np.ndarray:
+        """The weighted count of every stored pair, in the order of `pairs.tocoo()`."""
+        p, w = self.pairs.tocsr(), self.weighted.tocsr()
+        if np.array_equal(p.indptr, w.indptr) and np.array_equal(p.indices, w.indices):
+            return w.data  # the usual case: both came out of the same product
+        c = p.tocoo()
+        return values_at(w, c.row, c.col)
+
+    def pruned(self) -> Counts:
+        """Drop products no longer bought in the window and explicit zeros left by subtraction."""
+        keep = np.flatnonzero(self.item_counts > 0)
+        pairs = self.pairs[keep][:, keep].tocsr()
+        weighted = self.weighted[keep][:, keep].tocsr()
+        pairs.eliminate_zeros()
+        weighted.eliminate_zeros()
+        return Counts(
+            item_ids=self.item_ids[keep],
+            item_counts=self.item_counts[keep],
+            pairs=pairs,
+            weighted=weighted,
+            n_orders=self.n_orders,
+            gamma=self.gamma,
+        )
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        p = self.pairs.tocsr().tocoo()
+        np.savez_compressed(
+            buffer,
+            item_ids=self.item_ids,
+            item_counts=self.item_counts,
+            row=p.row.astype(np.int32),
+            col=p.col.astype(np.int32),
+            pairs=p.data,
+            # weighted has the same sparsity as pairs: store its values in the same order.
+            weighted=self.weighted_aligned(),
+            meta=np.array([self.n_orders], dtype=np.int64),
+            gamma=np.array([self.gamma]),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Counts:
+        with np.load(io.BytesIO(bytes(data))) as z:
+            n = len(z["item_ids"])
+            shape = (n, n)
+            return cls(
+                item_ids=z["item_ids"],
+                item_counts=z["item_counts"],
+                pairs=sp.csr_matrix((z["pairs"], (z["row"], z["col"])), shape=shape),
+                weighted=sp.csr_matrix((z["weighted"], (z["row"], z["col"])), shape=shape),
+                n_orders=int(z["meta"][0]),
+                gamma=float(z["gamma"][0]),
+            )
+
+    @classmethod
+    def empty(cls, *, gamma: float) -> Counts:
+        zero = sp.csr_matrix((0, 0), dtype=np.int64)
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), zero, zero.copy(), 0, gamma)
+
+
+def count_baskets(baskets: Baskets, *, gamma: float) -> Counts:
+    """All item and pair counts of the baskets, plain and size-weighted, from one XᵀX."""
+    x = baskets.matrix
+    if x.shape[0] == 0:
+        return Counts(baskets.item_ids, np.zeros(len(baskets.item_ids), np.int64),
+                      sp.csr_matrix((x.shape[1], x.shape[1]), dtype=np.int64),
+                      sp.csr_matrix((x.shape[1], x.shape[1]), dtype=np.int64), 0, gamma)
+    if x.shape[0] > MAX_ORDERS_PER_COUNT:
+        raise ValueError(f"more than {MAX_ORDERS_PER_COUNT} orders in one count: split into shards")
+    packed_rows = (size_weights(baskets.sizes, gamma=gamma) << COUNT_BITS) + 1
+    weighted_x = sp.csr_matrix((np.repeat(packed_rows, baskets.sizes), x.indices, x.indptr), shape=x.shape)
+    gram = (x.T.tocsr() @ weighted_x).tocsr()
+    item_counts = np.asarray(x.sum(axis=0)).ravel().astype(np.int64)
+    upper = sp.triu(gram, k=1, format="csr")
+    pairs = upper.copy()
+    pairs.data = upper.data & COUNT_MASK
+    weighted = upper.copy()
+    weighted.data = upper.data >> COUNT_BITS
+    return Counts(
+        item_ids=baskets.item_ids,
+        item_counts=item_counts,
+        pairs=pairs,
+        weighted=weighted,
+        n_orders=baskets.n_orders,
+        gamma=gamma,
+    )
+
+
+def count_lines(*, order_ids: np.ndarray, product_ids: np.ndarray, gamma: float) -> Counts:
+    return count_baskets(baskets_from_lines(order_ids=order_ids, product_ids=product_ids), gamma=gamma)
+
+
+def _reindex(counts: Counts, item_ids: np.ndarray) -> tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix]:
+    """Counts over a larger, sorted vocabulary that contains counts.item_ids."""
+    n = len(item_ids)
+    pos = np.searchsorted(item_ids, counts.item_ids)
+    item_counts = np.zeros(n, np.int64)
+    item_counts[pos] = counts.item_counts
+
+    def move(m: sp.csr_matrix) -> sp.csr_matrix:
+        c = m.tocoo()
+        return sp.csr_matrix((c.data, (pos[c.row], pos[c.col])), shape=(n, n), dtype=np.int64)
+
+    return item_counts, move(counts.pairs), move(counts.weighted)
+
+
+def _combine(a: Counts, b: Counts, *, sign: int) -> Counts:
+    if a.gamma != b.gamma:
+        raise ValueError("counts made with different size weights cannot be combined")
+    item_ids = np.union1d(a.item_ids, b.item_ids)
+    ac, ap, aw = _reindex(a, item_ids)
+    bc, bp, bw = _reindex(b, item_ids)
+    result = Counts(
+        item_ids=item_ids,
+        item_counts=ac + sign * bc,
+        pairs=(ap + sign * bp).tocsr(),
+        weighted=(aw + sign * bw).tocsr(),
+        n_orders=a.n_orders + sign * b.n_orders,
+        gamma=a.gamma,
+    )
+    if sign < 0:
+        if result.n_orders < 0 or (result.item_counts < 0).any() or (result.pairs.data < 0).any():
+            raise ValueError("subtracted orders that were never counted")
+        result = result.pruned()
+    return result

@@ -1,0 +1,270 @@
+"""Building, gating, publishing and pruning co-purchase snapshots.
+
+A refresh holds the refresh lease, builds a snapshot aside (status "building"), scores it
+against the live one on the most recent orders, and switches it live in one transaction.
+Whatever happens to the process meanwhile, the live snapshot is untouched until that
+switch; the next refresh marks an abandoned "building" snapshot failed and starts over.
+
+Nightly runs are incremental: the counts of the live snapshot (kept in SnapshotCounts),
+plus the orders placed since its window ended, minus those that have left the window.
+Counts are additive and exact (see core.py), so this equals a full recount of the same
+orders. Orders cancelled after they were counted are the one thing an incremental run
+cannot see, so a full rebuild runs every COPURCHASE_FULL_EVERY_DAYS days (and on --full).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .core import Counts, count_lines
+from .lease import LeaseBusy, lease_acquire, lease_release, lease_renew, new_holder
+from .loading import load_lines
+from .models import PairStat, ProductStat, Snapshot, SnapshotCounts
+from .quality import quality_check
+from .scoring import ScoreParams, score_counts
+from .signals import snapshot_published
+from .writing import write_snapshot_rows
+
+logger = logging.getLogger(__name__)
+
+Stage = Callable[[str], None]
+
+
+def score_params() -> ScoreParams:
+    return ScoreParams(
+        min_count=settings.COPURCHASE_MIN_PAIR_COUNT,
+        top_k=settings.COPURCHASE_TOP_K,
+        gamma=settings.COPURCHASE_SIZE_GAMMA,
+        alpha=settings.COPURCHASE_POPULARITY_ALPHA,
+        method="weighted",
+    )
+
+
+def refresh_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    return now - dt.timedelta(days=settings.COPURCHASE_WINDOW_DAYS), now
+
+
+class Timer:
+    def __init__(self, stage: Stage | None = None):
+        self.timings: dict[str, float] = {}
+        self._stage = stage
+
+    def __call__(self, name: str):
+        timer = self
+
+        class _Span:
+            def __enter__(self):
+                if timer._stage:
+                    timer._stage(name)
+                self.start = time.perf_counter()
+
+            def __exit__(self, *exc):
+                timer.timings[name] = round(timer.timings.get(name, 0.0) + time.perf_counter() - self.start, 3)
+
+        return _Span()
+
+
+def snapshots_fail_abandoned() -> int:
+    """Building snapshots whose refresh died. Only call while holding the refresh lease:
+    then no other refresh can be building."""
+    abandoned = list(Snapshot.objects.filter(status=Snapshot.Status.BUILDING).values_list("pk", flat=True))
+    if abandoned:
+        _delete_rows(abandoned)
+        Snapshot.objects.filter(pk__in=abandoned).update(
+            status=Snapshot.Status.FAILED, note="Abandoned: its refresh stopped before publishing (worker lost?)."
+        )
+        logger.warning("copurchase: marked abandoned snapshots %s failed", abandoned)
+    return len(abandoned)
+
+
+def incremental_base(*, window_start: dt.datetime, window_end: dt.datetime, params: ScoreParams) -> Snapshot | None:
+    """The live snapshot if the new one can be derived from its counts, else None (full)."""
+    live = Snapshot.objects.filter(status=Snapshot.Status.LIVE).first()
+    if live is None or not SnapshotCounts.objects.filter(snapshot=live).exists():
+        return None
+    full_at = dt.datetime.fromisoformat(live.params.get("full_built_at", "1970-01-01T00:00:00+00:00"))
+    if (
+        live.params.get("gamma") != params.gamma
+        or window_start < live.window_start
+        or window_end < live.window_end
+        or window_end - full_at > dt.timedelta(days=settings.COPURCHASE_FULL_EVERY_DAYS)
+    ):
+        return None
+    return live
+
+
+def counts_incremental(*, base: Snapshot, window_start: dt.datetime, window_end: dt.datetime, gamma: float) -> Counts:
+    counts = Counts.from_bytes(base.counts.data)
+    added = count_lines(
+        **dict(zip(("order_ids", "product_ids"), load_lines(window_start=base.window_end, window_end=window_end))),
+        gamma=gamma,
+    )
+    expired = count_lines(
+        **dict(zip(("order_ids", "product_ids"), load_lines(window_start=base.window_start, window_end=window_start))),
+        gamma=gamma,
+    )
+    return counts + added - expired
+
+
+def counts_full(*, window_start: dt.datetime, window_end: dt.datetime, gamma: float, progress=None) -> Counts:
+    order_ids, product_ids = load_lines(window_start=window_start, window_end=window_end, progress=progress)
+    return count_lines(order_ids=order_ids, product_ids=product_ids, gamma=gamma)
+
+
+def snapshot_start(
+    *, mode: str, window_start, window_end, params: ScoreParams, base: Snapshot | None, holder: str
+) -> Snapshot:
+    full_built_at = (base.params.get("full_built_at") if base else None) or window_end.isoformat()
+    return Snapshot.objects.create(
+        status=Snapshot.Status.BUILDING,
+        mode=mode,
+        base=base,
+        window_start=window_start,
+        window_end=window_end,
+        params={
+            **asdict(params),
+            "full_built_at": full_built_at,
+            "window_days": settings.COPURCHASE_WINDOW_DAYS,
+            "built_by": holder,  # host:pid:token of the process that built it
+        },
+    )
+
+
+def copurchase_refresh(
+    *, now: dt.datetime | None = None, full: bool = False, stage: Stage | None = None, progress=None
+) -> Snapshot:
+    """Build, gate and publish a snapshot in this process. Raises LeaseBusy if a refresh runs."""
+    holder = new_holder()
+    if not lease_acquire(holder=holder, seconds=settings.COPURCHASE_LOCK_SECONDS):
+        raise LeaseBusy("another co-purchase refresh is running")
+    snapshot = None
+    try:
+        started = time.perf_counter()
+        snapshots_fail_abandoned()
+        params = score_params()
+        window_start, window_end = refresh_window(now or timezone.now())
+        base = None if full else incremental_base(window_start=window_start, window_end=window_end, params=params)
+        mode = Snapshot.Mode.INCREMENTAL if base else Snapshot.Mode.FULL
+        snapshot = snapshot_start(
+            mode=mode, window_start=window_start, window_end=window_end, params=params, base=base, holder=holder
+        )
+        timer = Timer(stage)
+        with timer("count"):
+            if base:
+                counts = counts_incremental(base=base, window_start=window_start, window_end=window_end, gamma=params.gamma)
+            else:
+                counts = counts_full(window_start=window_start, window_end=window_end, gamma=params.gamma, progress=progress)
+        return snapshot_finish(snapshot=snapshot, counts=counts, params=params, timer=timer, started=started, holder=holder)
+    except BaseException as exc:
+        if snapshot is not None:
+            Snapshot.objects.filter(pk=snapshot.pk, status=Snapshot.Status.BUILDING).update(
+                status=Snapshot.Status.FAILED, note=f"{type(exc).__name__}: {exc}"[:2000]
+            )
+        raise
+    finally:
+        lease_release(holder=holder)
+
+
+def _test_only_delay(holder: str) -> None:
+    """Real-stack tests make the build slow enough to kill the worker in the middle."""
+    delay = settings.COPURCHASE_TEST_BUILD_DELAY
+    end = time.monotonic() + delay
+    while time.monotonic() < end:
+        time.sleep(min(0.5, end - time.monotonic()))
+        lease_renew(holder=holder, seconds=settings.COPURCHASE_LOCK_SECONDS)
+
+
+def snapshot_finish(
+    *, snapshot: Snapshot, counts: Counts, params: ScoreParams, timer: Timer, started: float, holder: str
+) -> Snapshot:
+    """Score the counts, write them aside, gate and publish (or reject) the snapshot."""
+    with timer("score"):
+        top = score_counts(counts, params)
+    if settings.COPURCHASE_TEST_BUILD_DELAY:
+        _test_only_delay(holder)
+    if not lease_renew(holder=holder, seconds=settings.COPURCHASE_LOCK_SECONDS):
+        raise LeaseBusy("the refresh lease expired during the build; another refresh took over")
+    with timer("write"):
+        write_snapshot_rows(snapshot=snapshot, top=top, counts=counts)
+    with timer("quality"):
+        live = Snapshot.objects.filter(status=Snapshot.Status.LIVE).first()
+        gate = quality_check(top=top, live=live, window_end=snapshot.window_end)
+    snapshot.order_count = counts.n_orders
+    snapshot.product_count = int((counts.item_counts > 0).sum())
+    snapshot.pair_count = top.n_pairs
+    snapshot.row_count = len(top)
+    snapshot.quality = gate.as_dict()
+    snapshot.timings = timer.timings
+    snapshot.duration = round(time.perf_counter() - started, 3)
+    if not gate.passed:
+        snapshot.status = Snapshot.Status.REJECTED
+        snapshot.note = gate.reason
+        snapshot.save()
+        logger.error("copurchase: snapshot #%s rejected by the quality gate: %s", snapshot.pk, gate.reason)
+        return snapshot
+    snapshot.save()
+    with timer("publish"):
+        snapshot_publish(snapshot=snapshot)
+        snapshots_prune()
+    Snapshot.objects.filter(pk=snapshot.pk).update(timings=timer.timings)
+    logger.info(
+        "copurchase: snapshot #%s live (%s, %s orders, %s pairs, %.1fs)",
+        snapshot.pk, snapshot.mode, snapshot.order_count, snapshot.pair_count, snapshot.duration,
+    )
+    return snapshot
+
+
+def snapshot_publish(*, snapshot: Snapshot) -> Snapshot:
+    """Switch `snapshot` live and retire the previous one, in one transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        Snapshot.objects.select_for_update().filter(status=Snapshot.Status.LIVE).exclude(pk=snapshot.pk).update(
+            status=Snapshot.Status.RETIRED
+        )
+        Snapshot.objects.filter(pk=snapshot.pk).update(status=Snapshot.Status.LIVE, published_at=now)
+        snapshot.status, snapshot.published_at = Snapshot.Status.LIVE, now
+        transaction.on_commit(lambda: snapshot_published.send(sender=Snapshot, snapshot=snapshot))
+    return snapshot
+
+
+def snapshot_rollback(*, snapshot: Snapshot) -> Snapshot:
+    """Put a retired snapshot back live (its rows are kept until pruned)."""
+    if snapshot.status != Snapshot.Status.RETIRED:
+        raise ValueError(f"only a retired snapshot can be put back live, not a {snapshot.get_status_display().lower()} one")
+    snapshot = snapshot_publish(snapshot=snapshot)
+    Snapshot.objects.filter(pk=snapshot.pk).update(note=f"Rolled back to on {snapshot.published_at:%Y-%m-%d %H:%M}.")
+    return snapshot
+
+
+def _delete_rows(snapshot_ids: list[int]) -> None:
+    # Single DELETE statements: these models have no signals or dependants, so Django
+    # does not load the rows first.
+    PairStat.objects.filter(snapshot_id__in=snapshot_ids).delete()
+    ProductStat.objects.filter(snapshot_id__in=snapshot_ids).delete()
+    SnapshotCounts.objects.filter(snapshot_id__in=snapshot_ids).delete()
+
+
+def snapshots_prune() -> list[int]:
+    """Keep the live snapshot and the newest retired ones (COPURCHASE_KEEP_SNAPSHOTS in all)
+    with their rows for rollback; drop the rows of older, rejected and failed ones. The
+    snapshot records themselves stay (a few hundred bytes each) as the refresh history."""
+    keep = settings.COPURCHASE_KEEP_SNAPSHOTS
+    published = Snapshot.objects.filter(status__in=[Snapshot.Status.LIVE, Snapshot.Status.RETIRED])
+    kept = list(published.order_by("-published_at", "-id").values_list("pk", flat=True)[: max(keep, 1)])
+    old_retired = list(published.exclude(pk__in=kept).values_list("pk", flat=True))
+    # Keep the newest rejected one's rows so staff can see what the gate refused.
+    rejected = Snapshot.objects.filter(status=Snapshot.Status.REJECTED).order_by("-id").values_list("pk", flat=True)
+    dead = list(Snapshot.objects.filter(status=Snapshot.Status.FAILED).values_list("pk", flat=True)) + list(rejected[1:])
+    drop = old_retired + dead
+    if drop:
+        _delete_rows(drop)
+        Snapshot.objects.filter(pk__in=old_retired).update(status=Snapshot.Status.PRUNED)
+    return drop

@@ -1,0 +1,114 @@
+"""Building the follow-up e-mails: HTML and plain text, absolute links, unsubscribe headers."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from catalog.images import product_image_urls
+from catalog.models import Product
+from recommendations.measurement.clicks import click_url
+
+from .tokens import restore_token, unsubscribe_token
+
+# Placements of the e-mail links, as the dashboard lists them.
+PLACEMENT_POST_PURCHASE = "email_post_purchase"
+PLACEMENT_ABANDONED_CART = "email_abandoned_cart"
+
+
+def absolute(path: str) -> str:
+    if path.startswith(("http://", "https://")):
+        return path
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@dataclass(frozen=True)
+class EmailItem:
+    name: str
+    price: Decimal
+    url: str
+    image_url: str
+    reason: str = ""
+    quantity: int = 1
+
+
+def recommended_item(recommendation, *, placement: str) -> EmailItem:
+    product: Product = recommendation.product
+    return EmailItem(
+        name=product.name,
+        price=product.price,
+        url=absolute(
+            click_url(
+                product_id=product.pk,
+                placement=placement,
+                source=recommendation.source,
+                anchor_id=recommendation.anchor_id,
+            )
+        ),
+        image_url=absolute(product_image_urls(product)["thumb"]),
+        reason=recommendation.pitch or recommendation.reason,
+    )
+
+
+def _send(*, template: str, to: str, context: dict) -> None:
+    unsubscribe_url = absolute(reverse("followups:unsubscribe", kwargs={"token": unsubscribe_token(to)}))
+    context = {
+        **context,
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "currency": settings.CURRENCY_SYMBOL,
+        "unsubscribe_url": unsubscribe_url,
+    }
+    subject = render_to_string(f"emails/followups/{template}_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"emails/followups/{template}.txt", context),
+        to=[to],
+        headers={
+            # One-click unsubscribe (RFC 8058): mail clients show their own button for it.
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(render_to_string(f"emails/followups/{template}.html", context), "text/html")
+    message.send()
+
+
+def send_post_purchase(*, order, recommendations) -> None:
+    items = [recommended_item(r, placement=PLACEMENT_POST_PURCHASE) for r in recommendations]
+    _send(
+        template="post_purchase",
+        to=order.email,
+        context={
+            "order": order,
+            "bought": [line.name for line in order.lines.all()],
+            "items": items,
+            "name": order.shipping_name.split(" ")[0] if order.shipping_name else "",
+        },
+    )
+
+
+def send_abandoned_cart(*, cart, recommendations) -> None:
+    lines = [
+        EmailItem(
+            name=line.product.name,
+            price=line.product.price,
+            url=absolute(line.product.get_absolute_url()),
+            image_url=absolute(product_image_urls(line.product)["thumb"]),
+            quantity=line.quantity,
+        )
+        for line in cart.lines.all()
+    ]
+    _send(
+        template="abandoned_cart",
+        to=cart.email,
+        context={
+            "lines": lines,
+            "items": [recommended_item(r, placement=PLACEMENT_ABANDONED_CART) for r in recommendations],
+            "restore_url": absolute(reverse("followups:restore", kwargs={"token": restore_token(cart.pk)})),
+            "subtotal": sum((line.price * line.quantity for line in lines), Decimal("0.00")),
+        },
+    )

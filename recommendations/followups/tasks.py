@@ -1,0 +1,17 @@
+from dataclasses import asdict
+
+from celery import shared_task
+
+from .services import abandoned_carts_send_due, post_purchase_send_due
+
+
+@shared_task
+def send_post_purchase_emails() -> dict:
+    """Beat, hourly: the post-purchase follow-ups that are due (idempotent)."""
+    return asdict(post_purchase_send_due())
+
+
+@shared_task
+def send_abandoned_cart_emails() -> dict:
+    """Beat, every 30 minutes: the abandoned-cart reminders that are due (idempotent)."""
+    return asdict(abandoned_carts_send_due())

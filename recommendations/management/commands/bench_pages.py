@@ -1,0 +1,311 @@
+"""Benchmark the product page (FBT + tier chart + upgrade) and the cart page under gunicorn.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tandem_recs manage.py bench_pages
+    manage.py bench_pages --duration 20 --connections 8 --products 300 --carts 50
+
+Needs the demo data (`manage.py load_demo`) and preferably a live snapshot
+(`manage.py refresh_recommendations`). Starts gunicorn (2 sync workers,
+--no-control-socket) with DEBUG off on a free port, warms every URL once, then runs
+wrk (a Lua script rotates over the URLs and session cookies; p50/p95 from wrk's own
+histogram) or, without wrk, a small threaded load generator. Prints requests/second,
+p50/p95 latency and the SQL queries each page takes (measured in-process with the same
+URLs, on a warm cache). Stops gunicorn by its PID.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Product
+from recommendations.models import LadderTier
+from shop.cart.models import Cart, CartLine
+
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+
+LUA = r"""
+local paths = {%(paths)s}
+local cookies = {%(cookies)s}
+local i = 0
+request = function()
+  i = i + 1
+  local n = (i %% #paths) + 1
+  local headers = {}
+  if #cookies > 0 then headers["Cookie"] = cookies[(i %% #cookies) + 1] end
+  return wrk.format("GET", paths[n], headers)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH requests=%%d errors=%%d duration_us=%%d p50_us=%%d p95_us=%%d non2xx=%%d\n",
+    summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.duration, latency:percentile(50), latency:percentile(95), summary.errors.status))
+end
+"""
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    errors: int
+    queries: list[int]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Command(BaseCommand):
+    help = "Requests/second, p50/p95 latency and SQL queries of the product and cart pages under gunicorn."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--duration", type=int, default=20, help="seconds per page")
+        parser.add_argument("--connections", type=int, default=8)
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+        parser.add_argument("--products", type=int, default=300, help="different product pages to rotate over")
+        parser.add_argument("--carts", type=int, default=50, help="different carts (sessions) for the cart page")
+        parser.add_argument("--lines", type=int, default=4, help="lines in each benchmark cart")
+        parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
+        parser.add_argument("--pages", default="product,cart", help="comma-separated: product, cart")
+
+    def handle(self, *args, duration, connections, workers, products, carts, lines, tool, pages, **options):
+        if not Product.objects.exists():
+            raise CommandError("No products: load the demo data first (manage.py load_demo).")
+        use_wrk = tool == "wrk" or (tool == "auto" and os.path.exists(WRK))
+        product_paths = self.product_paths(products)
+        cookies = self.cart_cookies(carts, lines)
+        self.stdout.write(
+            f"Database: {connection.vendor} {settings.DATABASES['default'].get('NAME')} · "
+            f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]} · {len(product_paths)} product pages · "
+            f"{len(cookies)} carts of {lines} lines · {workers} gunicorn workers · {connections} connections × {duration}s · "
+            f"{'wrk' if use_wrk else 'python load generator'} · CPUs: {os.cpu_count()}"
+        )
+        wanted = {name.strip() for name in pages.split(",")}
+        query_counts = {
+            "product": self.query_counts(product_paths[:60], cookies=[]),
+            "cart": self.query_counts(["/cart/"] * min(len(cookies), 30), cookies=cookies[:30]),
+        }
+        port = free_port()
+        server = self.start_gunicorn(port=port, workers=workers)
+        results = []
+        try:
+            base = f"http://127.0.0.1:{port}"
+            self.wait_ready(base + product_paths[0])
+            plans = [("product", product_paths, []), ("cart", ["/cart/"], cookies)]
+            for name, paths, page_cookies in plans:
+                if name not in wanted:
+                    continue
+                self.warm(base, paths, page_cookies)
+                if use_wrk:
+                    result = self.run_wrk(base, name, paths, page_cookies, duration=duration, connections=connections)
+                else:
+                    result = self.run_python(base, name, paths, page_cookies, duration=duration, connections=connections)
+                result.queries = query_counts[name]
+                results.append(result)
+        finally:
+            self.stop(server)
+        self.report(results)
+
+    # Data ------------------------------------------------------------------------------
+
+    def product_paths(self, limit: int) -> list[str]:
+        """Product pages that show the blocks: ladder members first (tier chart + upgrade),
+        then the best sellers (full FBT lists), all active."""
+        in_ladder = LadderTier.objects.filter(product=OuterRef("pk"))
+        rows = (
+            Product.objects.available()
+            .annotate(in_ladder=Exists(in_ladder))
+            .order_by("-in_ladder", "-sales_count", "id")
+            .values_list("slug", flat=True)[:limit]
+        )
+        return [f"/product/{slug}/" for slug in rows] if rows else []
+
+    def cart_cookies(self, count: int, lines: int) -> list[str]:
+        """Sessions with a cart each (reused across runs), as cookies for the cart page."""
+        engine = import_module(settings.SESSION_ENGINE)
+        popular = list(Product.objects.available().order_by("-sales_count").values_list("id", flat=True)[: count + lines])
+        cookies = []
+        existing = list(
+            Cart.objects.filter(session_key__startswith="bench", user__isnull=True)
+            .annotate(n=Count("lines"))
+            .filter(n=lines)
+            .values_list("session_key", flat=True)[:count]
+        )
+        for i in range(count):
+            key = existing[i] if i < len(existing) else None
+            session = engine.SessionStore(session_key=key)
+            if key is None or not session.exists(key):
+                session = engine.SessionStore()
+                session.create()
+                cart = Cart.objects.create(session_key=session.session_key)
+                picks = [popular[(i + j) % len(popular)] for j in range(lines)]
+                CartLine.objects.bulk_create([CartLine(cart=cart, product_id=pid, quantity=1) for pid in dict.fromkeys(picks)])
+                session["cart_id"] = cart.pk
+                session.save()
+                Cart.objects.filter(pk=cart.pk).update(session_key=session.session_key)
+            cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
+        return cookies
+
+    def query_counts(self, paths: list[str], *, cookies: list[str]) -> list[int]:
+        client = Client()
+        counts = []
+        for i, path in enumerate(paths):
+            if cookies:
+                client.cookies[settings.SESSION_COOKIE_NAME] = cookies[i % len(cookies)].split("=", 1)[1]
+            client.get(path, secure=True)  # warm
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(path, secure=True)
+            if response.status_code == 200:
+                counts.append(len(queries))
+        return counts
+
+    # Server ----------------------------------------------------------------------------
+
+    def start_gunicorn(self, *, port: int, workers: int) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "x" * 40),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "SESSION_COOKIE_SECURE": "false",
+            "CSRF_COOKIE_SECURE": "false",
+            "SECURE_HSTS_SECONDS": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+        manage = Path(settings.BASE_DIR) / "manage.py"
+        # DEBUG off serves hashed static names: the manifest must exist.
+        subprocess.run([sys.executable, str(manage), "collectstatic", "--noinput", "-v0"], env=env, check=True)
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        command = [
+            str(gunicorn), "shop.wsgi:application", "--workers", str(workers), "--worker-class", "sync",
+            "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--log-level", "warning",
+        ]
+        self.stdout.write(f"Starting gunicorn: {' '.join(command[1:])}")
+        return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, start_new_session=True)
+
+    def wait_ready(self, url: str) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise CommandError(f"gunicorn did not answer {url} within 30 s")
+
+    def stop(self, server: subprocess.Popen) -> None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    def warm(self, base: str, paths: list[str], cookies: list[str]) -> None:
+        """One request per URL and per cart, so both workers' caches are mostly warm."""
+        for path in dict.fromkeys(paths):
+            self.fetch(base + path, None)
+        for cookie in cookies:
+            self.fetch(base + paths[0], cookie)
+
+    @staticmethod
+    def fetch(url: str, cookie: str | None) -> int:
+        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            return response.status
+
+    # Load ------------------------------------------------------------------------------
+
+    def run_wrk(self, base, name, paths, cookies, *, duration, connections) -> Result:
+        quote = lambda s: '"' + s.replace('"', '\\"') + '"'  # noqa: E731
+        script = LUA % {"paths": ", ".join(map(quote, paths)), "cookies": ", ".join(map(quote, cookies))}
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+            handle.write(script)
+        try:
+            output = subprocess.run(
+                [WRK, "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", handle.name, base + paths[0]],
+                capture_output=True, text=True, check=True,
+            ).stdout
+        finally:
+            os.unlink(handle.name)
+        line = next((ln for ln in output.splitlines() if ln.startswith("BENCH ")), None)
+        if line is None:
+            raise CommandError(f"Unexpected wrk output:\n{output}")
+        values = dict(part.split("=") for part in line.split()[1:])
+        return Result(
+            name=name, requests=int(values["requests"]), seconds=int(values["duration_us"]) / 1e6,
+            p50_ms=int(values["p50_us"]) / 1000, p95_ms=int(values["p95_us"]) / 1000,
+            errors=int(values["errors"]) + int(values["non2xx"]), queries=[],
+        )
+
+    def run_python(self, base, name, paths, cookies, *, duration, connections) -> Result:
+        latencies: list[float] = []
+        errors = [0]
+        lock = threading.Lock()
+        stop_at = time.monotonic() + duration
+
+        def worker(offset: int) -> None:
+            i = offset
+            local = []
+            while time.monotonic() < stop_at:
+                url = base + paths[i % len(paths)]
+                cookie = cookies[i % len(cookies)] if cookies else None
+                started = time.perf_counter()
+                try:
+                    if self.fetch(url, cookie) != 200:
+                        errors[0] += 1
+                except OSError:
+                    errors[0] += 1
+                local.append(time.perf_counter() - started)
+                i += connections
+            with lock:
+                latencies.extend(local)
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(connections)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        latencies.sort()
+        percentile = lambda p: latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000 if latencies else 0  # noqa: E731
+        return Result(name=name, requests=len(latencies), seconds=elapsed, p50_ms=percentile(0.5), p95_ms=percentile(0.95),
+                      errors=errors[0], queries=[])
+
+    def report(self, results: list[Result]) -> None:
+        self.stdout.write("")
+        self.stdout.write(f"{'page':<10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'requests':>10}{'errors':>8}   SQL queries per page")
+        for r in results:
+            q = r.queries
+            queries = f"median {statistics.median(q):.0f}, max {max(q)} (over {len(q)} pages)" if q else "n/a"
+            self.stdout.write(f"{r.name:<10}{r.rps:>9.1f}{r.p50_ms:>9.1f}{r.p95_ms:>9.1f}{r.requests:>10}{r.errors:>8}   {queries}")

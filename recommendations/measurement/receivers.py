@@ -1,0 +1,13 @@
+from .services import add_record
+
+
+def record_recommendation_add(sender, instance, created, update_fields=None, **kwargs):
+    """An add to cart from a recommendation, recorded where the cart line is written.
+
+    A receiver rather than a call in the cart services keeps the dependency pointing one way
+    (the cart knows nothing of measurement). Saves that touch only some columns (a quantity
+    change, a move to another cart) cannot be a new recommendation add and cost no query.
+    """
+    if update_fields is not None and "rec_added_at" not in update_fields:
+        return
+    add_record(line=instance)

@@ -1,0 +1,300 @@
+"""Reads for the recommendations dashboard: a fixed number of aggregate queries whatever the
+number of placements, products, days or orders."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from shop.orders.models import Order, OrderLine
+
+from .holdout import CONTROL, TREATMENT
+from .models import Event, Visitor
+from .statistics import Comparison, Summary, compare
+
+ZERO = Decimal("0.00")
+
+
+def _rate(numerator, denominator) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def last_days(cls, days: int, *, now: datetime | None = None) -> "Period":
+        now = now or timezone.now()
+        today = timezone.localdate(now)
+        start = timezone.make_aware(datetime.combine(today - timedelta(days=days - 1), datetime.min.time()))
+        return cls(start=start, end=now)
+
+    @property
+    def days(self) -> list[date]:
+        first, last = timezone.localdate(self.start), timezone.localdate(self.end)
+        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+@dataclass
+class SourceRow:
+    source: str
+    items_shown: int = 0
+    clicks: int = 0
+    adds: int = 0
+    revenue: Decimal = ZERO
+    lines: int = 0
+
+
+@dataclass
+class PlacementRow:
+    placement: str
+    blocks: int = 0
+    items_shown: int = 0
+    clicks: int = 0
+    adds: int = 0
+    orders: int = 0
+    revenue: Decimal = ZERO
+    sources: dict[str, SourceRow] = field(default_factory=dict)
+    attach_rate: float | None = None
+
+    @property
+    def ctr(self) -> float | None:
+        """Clicks per block shown."""
+        return _rate(self.clicks, self.blocks)
+
+    @property
+    def add_rate(self) -> float | None:
+        """Adds to cart per block shown."""
+        return _rate(self.adds, self.blocks)
+
+    def source(self, name: str) -> SourceRow:
+        return self.sources.setdefault(name, SourceRow(source=name))
+
+
+def _attributed_lines(period: Period):
+    return OrderLine.objects.filter(
+        order__in=Order.objects.counted().filter(placed_at__gte=period.start, placed_at__lte=period.end),
+    ).exclude(rec_placement="")
+
+
+def placement_performance(*, period: Period) -> list[PlacementRow]:
+    """Per placement (and source within it): impressions, clicks, adds, attributed orders and
+    revenue, attach rate. Five queries."""
+    rows: dict[str, PlacementRow] = {}
+
+    def row(name: str) -> PlacementRow:
+        return rows.setdefault(name, PlacementRow(placement=name))
+
+    events = Event.objects.filter(created_at__gte=period.start, created_at__lte=period.end)
+    kind_field = {Event.Kind.IMPRESSION: "items_shown", Event.Kind.CLICK: "clicks", Event.Kind.ADD: "adds"}
+    for item in events.values("placement", "source", "kind").annotate(n=Count("id")).order_by():
+        attribute = kind_field[item["kind"]]
+        placement = row(item["placement"])
+        setattr(placement, attribute, getattr(placement, attribute) + item["n"])
+        source = placement.source(item["source"])
+        setattr(source, attribute, getattr(source, attribute) + item["n"])
+    blocks = (
+        events.filter(kind=Event.Kind.IMPRESSION)
+        .values("placement")
+        .annotate(blocks=Count("view_id", distinct=True))
+        .order_by()
+    )
+    for item in blocks:
+        row(item["placement"]).blocks = item["blocks"]
+
+    lines = _attributed_lines(period)
+    for item in lines.values("rec_placement", "rec_source").annotate(revenue=Sum("line_total"), n=Count("id")).order_by():
+        placement = row(item["rec_placement"])
+        placement.revenue += item["revenue"] or ZERO
+        source = placement.source(item["rec_source"])
+        source.revenue += item["revenue"] or ZERO
+        source.lines += item["n"]
+    for item in lines.values("rec_placement").annotate(orders=Count("order", distinct=True)).order_by():
+        row(item["rec_placement"]).orders = item["orders"]
+
+    # Attach rate: of the orders whose shoppers could see recommendations (all but the
+    # holdout), the share with at least one item from this placement.
+    shown_orders = (
+        Order.objects.counted()
+        .filter(placed_at__gte=period.start, placed_at__lte=period.end)
+        .exclude(rec_group=CONTROL)
+        .count()
+    )
+    for placement in rows.values():
+        placement.attach_rate = _rate(placement.orders, shown_orders)
+    return sorted(rows.values(), key=lambda r: (-r.revenue, -r.blocks, r.placement))
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    unit: str  # "money", "count" or "percent"
+    comparison: Comparison
+
+
+@dataclass(frozen=True)
+class HoldoutReport:
+    metrics: list[Metric]
+    orders: dict[str, int]
+    visitors: dict[str, int]
+    holdout_share: float
+    min_sample: int
+
+
+def holdout_report(*, period: Period) -> HoldoutReport:
+    """Treatment against control: AOV, items per order, revenue per visitor, conversion, each
+    with Welch's 95% interval for the difference. Two queries.
+
+    Revenue per visitor and conversion count each order as one converting visitor: an order
+    records its group but not its visitor, and a visitor ordering twice in the period is rare
+    enough that this moves the variance, not the mean, and only slightly.
+    """
+    totals: dict[str, list[float]] = {TREATMENT: [], CONTROL: []}
+    items: dict[str, list[float]] = {TREATMENT: [], CONTROL: []}
+    orders = (
+        Order.objects.counted()
+        .filter(placed_at__gte=period.start, placed_at__lte=period.end, rec_group__in=[TREATMENT, CONTROL])
+        .annotate(item_count=Sum("lines__quantity"))
+        .values_list("rec_group", "total", "item_count")
+    )
+    for group, total, item_count in orders:
+        totals[group].append(float(total))
+        items[group].append(float(item_count or 0))
+    visitors = {TREATMENT: 0, CONTROL: 0}
+    counted = (
+        Visitor.objects.filter(first_seen__gte=period.start, first_seen__lte=period.end)
+        .values("group")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for item in counted:
+        visitors[item["group"]] = item["n"]
+
+    min_sample = settings.RECOMMENDATIONS_MIN_SAMPLE
+
+    def per_visitor(group: str) -> Summary:
+        n = max(visitors[group], len(totals[group]))
+        return Summary.from_sums(
+            n=n, total=sum(totals[group]), total_of_squares=sum(v * v for v in totals[group])
+        )
+
+    def conversion(group: str) -> Summary:
+        n = max(visitors[group], len(totals[group]))
+        return Summary.proportion(successes=len(totals[group]), n=n)
+
+    order_counts = {group: len(values) for group, values in totals.items()}
+    fewest_orders = min(order_counts.values())
+
+    def metric(key, label, unit, treatment: Summary, control: Summary) -> Metric:
+        comparison = compare(treatment=treatment, control=control, min_sample=min_sample, sample_size=fewest_orders)
+        return Metric(key, label, unit, comparison)
+
+    metrics = [
+        metric("aov", "Average order value", "money", Summary.of(totals[TREATMENT]), Summary.of(totals[CONTROL])),
+        metric("items", "Items per order", "count", Summary.of(items[TREATMENT]), Summary.of(items[CONTROL])),
+        metric("rpv", "Revenue per visitor", "money", per_visitor(TREATMENT), per_visitor(CONTROL)),
+        metric("conversion", "Conversion", "percent", conversion(TREATMENT), conversion(CONTROL)),
+    ]
+    return HoldoutReport(
+        metrics=metrics,
+        orders=order_counts,
+        visitors=visitors,
+        holdout_share=settings.RECOMMENDATIONS_HOLDOUT_SHARE,
+        min_sample=min_sample,
+    )
+
+
+@dataclass(frozen=True)
+class TopPair:
+    anchor_id: int | None
+    anchor_name: str
+    product_id: int | None
+    product_name: str
+    placement: str
+    orders: int
+    revenue: Decimal
+
+
+def top_pairs(*, period: Period, limit: int = 10) -> list[TopPair]:
+    """Recommended pairs (shown for A, bought B) by attributed revenue. One query."""
+    rows = (
+        _attributed_lines(period)
+        .filter(rec_anchor__isnull=False)
+        .values("rec_anchor_id", "rec_anchor__name", "product_id", "name", "rec_placement")
+        .annotate(revenue=Sum("line_total"), orders=Count("order", distinct=True))
+        .order_by("-revenue", "rec_anchor__name", "name")[:limit]
+    )
+    return [
+        TopPair(
+            anchor_id=r["rec_anchor_id"],
+            anchor_name=r["rec_anchor__name"],
+            product_id=r["product_id"],
+            product_name=r["name"],
+            placement=r["rec_placement"],
+            orders=r["orders"],
+            revenue=r["revenue"],
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Daily:
+    days: list[date]
+    impressions: list[int]
+    clicks: list[int]
+    adds: list[int]
+    revenue: list[Decimal]
+    orders_treatment: list[int]
+    orders_control: list[int]
+
+
+def daily_series(*, period: Period) -> Daily:
+    """Per day: items shown, clicks, adds, attributed revenue, orders per group. Three queries."""
+    days = period.days
+    index = {day: i for i, day in enumerate(days)}
+    counts = {kind: [0] * len(days) for kind in Event.Kind.values}
+    events = (
+        Event.objects.filter(created_at__gte=period.start, created_at__lte=period.end)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for item in events:
+        if item["day"] in index:
+            counts[item["kind"]][index[item["day"]]] += item["n"]
+    revenue = [ZERO] * len(days)
+    for item in (
+        _attributed_lines(period).annotate(day=TruncDate("order__placed_at")).values("day").annotate(r=Sum("line_total")).order_by()
+    ):
+        if item["day"] in index:
+            revenue[index[item["day"]]] += item["r"] or ZERO
+    by_group = {TREATMENT: [0] * len(days), CONTROL: [0] * len(days)}
+    for item in (
+        Order.objects.counted()
+        .filter(placed_at__gte=period.start, placed_at__lte=period.end, rec_group__in=[TREATMENT, CONTROL])
+        .annotate(day=TruncDate("placed_at"))
+        .values("day", "rec_group")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        if item["day"] in index:
+            by_group[item["rec_group"]][index[item["day"]]] += item["n"]
+    return Daily(
+        days=days,
+        impressions=counts[Event.Kind.IMPRESSION],
+        clicks=counts[Event.Kind.CLICK],
+        adds=counts[Event.Kind.ADD],
+        revenue=revenue,
+        orders_treatment=by_group[TREATMENT],
+        orders_control=by_group[CONTROL],
+    )

@@ -1,0 +1,127 @@
+"""Writes of measurement events.
+
+Measurement must never slow or break a page: impressions are buffered on the request and
+written in one INSERT after the page has rendered (HoldoutMiddleware calls
+`impressions_flush`), and a failed write is logged, not raised.
+"""
+
+import logging
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
+
+from shop.cart.models import CartLine
+
+from .holdout import Visit, current_visit
+from .models import Event
+
+logger = logging.getLogger(__name__)
+
+_BUFFER = "_rec_impressions"
+
+
+def impressions_record(
+    *, request, placement: str, items: Iterable[tuple[int, str]], anchor_id: int | None = None
+) -> None:
+    """Note that a block was shown with these (product id, source) items. Costs no query:
+    the rows are written with the others of the page when the response is ready."""
+    visit: Visit | None = getattr(request, "rec_visit", None)
+    if visit is None or not visit.counted:
+        return
+    view_id = secrets.token_hex(8)
+    now = timezone.now()
+    buffer = request.__dict__.setdefault(_BUFFER, [])
+    buffer.extend(
+        Event(
+            kind=Event.Kind.IMPRESSION,
+            placement=placement,
+            source=source,
+            product_id=getattr(product_id, "pk", product_id),
+            anchor_id=anchor_id,
+            view_id=view_id,
+            visitor_key=visit.visitor_key,
+            group=visit.group,
+            created_at=now,
+        )
+        for product_id, source in items
+    )
+
+
+def impressions_flush(*, request) -> int:
+    """Write the request's buffered impressions in one query; returns how many."""
+    buffer = request.__dict__.pop(_BUFFER, None)
+    if not buffer:
+        return 0
+    try:
+        Event.objects.bulk_create(buffer)
+    except DatabaseError:
+        logger.exception("Could not record %d recommendation impressions", len(buffer))
+        return 0
+    return len(buffer)
+
+
+def click_record(*, visit: Visit, placement: str, source: str, product_id: int, anchor_id: int | None) -> None:
+    if not visit.counted:
+        return
+    try:
+        Event.objects.create(
+            kind=Event.Kind.CLICK,
+            placement=placement,
+            source=source,
+            product_id=product_id,
+            anchor_id=anchor_id,
+            visitor_key=visit.visitor_key,
+            group=visit.group,
+        )
+    except DatabaseError:
+        logger.exception("Could not record a recommendation click")
+
+
+def add_record(*, line: CartLine) -> None:
+    """Record the add of a cart line that came from a recommendation.
+
+    The cart sets `rec_added_at` when (and only when) a recommendation brings a line in, and
+    the event is keyed on (line, rec_added_at): saving the same line again (a quantity change,
+    a merge at login) records nothing new.
+    """
+    if not (line.rec_placement and line.rec_added_at):
+        return
+    visit = current_visit.get()
+    if visit is not None and not visit.counted:
+        return
+    Event.objects.bulk_create(
+        [
+            Event(
+                kind=Event.Kind.ADD,
+                placement=line.rec_placement,
+                source=line.rec_source,
+                product_id=line.product_id,
+                anchor_id=line.rec_anchor_id,
+                cart_line_id=line.pk,
+                visitor_key=visit.visitor_key if visit else "",
+                group=visit.group if visit else "",
+                created_at=line.rec_added_at,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def rec_origins_expire(*, now=None) -> int:
+    """Forget the recommendation origin of cart lines added longer ago than the attribution
+    window (settings.RECOMMENDATIONS_ATTRIBUTION_DAYS, default 7).
+
+    This is where the window is enforced: the checkout copies a cart line's origin onto the
+    order line as it is, so an origin that has been cleared here is never credited. Run
+    hourly by Celery beat, so a purchase is credited at most an hour past the window; the
+    cart and the checkout need to know nothing about attribution policy.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RECOMMENDATIONS_ATTRIBUTION_DAYS)
+    return CartLine.objects.filter(rec_added_at__lt=cutoff).update(
+        rec_placement="", rec_source="", rec_anchor=None, rec_added_at=None
+    )

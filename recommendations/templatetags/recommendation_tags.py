@@ -1,0 +1,141 @@
+"""Recommendation blocks for the storefront templates. Each tag fetches through one
+selector (memoised per request, so the blocks of a page share one read and never repeat
+an item) and hands a dict to its inclusion template; holdout visitors get nothing.
+
+    {% load recommendation_tags %}
+    Product page:  {% product_upgrade_offer product %} {% frequently_bought_together product %} {% tier_chart product %}
+    Cart page:     {% cart_shipping_bar %} {% cart_line_upgrade line %} {% cart_complete_purchase %}
+    Checkout:      {% checkout_addons %}        Confirmation: {% also_bought order %}
+"""
+
+from django import template
+
+from recommendations import selectors
+from recommendations.selectors import Placement
+
+register = template.Library()
+
+
+def _base(context, **values) -> dict:
+    request = context.get("request")
+    return {"request": request, "csrf_token": context.get("csrf_token"), "next": request.get_full_path() if request else "", **values}
+
+
+def _product_page(context, product):
+    request = context.get("request")
+    if request is None or product is None or not selectors.recommendations_enabled(request):
+        return None
+    state = selectors.request_state(request)
+    key = ("product", product.pk)
+    if key not in state.results:
+        state.results[key] = selectors.product_page_recommendations(
+            product=product,
+            cart_product_ids=selectors.request_cart_product_ids(request),
+            user=selectors.request_user(request),
+            shown=state.shown,
+        )
+    return state.results[key]
+
+
+@register.inclusion_tag("recommendations/partials/upgrade_offer.html", takes_context=True)
+def product_upgrade_offer(context, product):
+    recs = _product_page(context, product)
+    return _base(context, anchor=product, upgrade=recs.upgrade if recs else None, placement=Placement.PRODUCT_UPGRADE)
+
+
+@register.inclusion_tag("recommendations/partials/fbt.html", takes_context=True)
+def frequently_bought_together(context, product):
+    recs = _product_page(context, product)
+    return _base(
+        context, anchor=product, fbt=recs.fbt if recs else None, bundle=recs.bundle if recs else None,
+        placement=Placement.PRODUCT_FBT, bundle_placement=Placement.PRODUCT_BUNDLE,
+    )
+
+
+@register.inclusion_tag("recommendations/partials/tier_chart.html", takes_context=True)
+def tier_chart(context, product):
+    recs = _product_page(context, product)
+    return _base(context, anchor=product, chart=recs.tier_chart if recs else None, placement=Placement.PRODUCT_TIERS)
+
+
+def _cart_page(context):
+    request = context.get("request")
+    lines = context.get("lines") or []
+    totals = context.get("totals")
+    if request is None or not lines or not selectors.recommendations_enabled(request):
+        return None
+    state = selectors.request_state(request)
+    if "cart" not in state.results:
+        state.results["cart"] = selectors.cart_recommendations(
+            lines=lines,
+            free_shipping_gap=totals.free_shipping_gap if totals else 0,
+            user=selectors.request_user(request),
+            shown=state.shown,
+        )
+    return state.results["cart"]
+
+
+@register.inclusion_tag("recommendations/partials/shipping_bar.html", takes_context=True)
+def cart_shipping_bar(context):
+    request = context.get("request")
+    # The holdout sees none of this placement (the cart summary still states the gap), so
+    # the experiment measures the bar and its fillers together.
+    if request is None or not selectors.recommendations_enabled(request):
+        return {}
+    totals = context.get("totals")
+    recs = _cart_page(context)
+    progress = 100
+    if totals is not None and totals.free_shipping_threshold > 0 and totals.free_shipping_gap > 0:
+        progress = int((totals.free_shipping_threshold - totals.free_shipping_gap) * 100 / totals.free_shipping_threshold)
+    return _base(
+        context, totals=totals, progress=max(0, min(progress, 100)),
+        fillers=recs.shipping_fillers if recs else [], placement=Placement.CART_SHIPPING,
+    )
+
+
+@register.inclusion_tag("recommendations/partials/line_upgrade.html", takes_context=True)
+def cart_line_upgrade(context, line):
+    recs = _cart_page(context)
+    return _base(context, line=line, upgrade=recs.upgrades.get(line.pk) if recs else None)
+
+
+@register.inclusion_tag("recommendations/partials/complete_purchase.html", takes_context=True)
+def cart_complete_purchase(context):
+    recs = _cart_page(context)
+    return _base(context, items=recs.complete if recs else [], placement=Placement.CART_COMPLETE)
+
+
+@register.inclusion_tag("recommendations/partials/checkout_addons.html", takes_context=True)
+def checkout_addons(context):
+    request = context.get("request")
+    items = []
+    if request is not None and selectors.recommendations_enabled(request):
+        lines = context.get("lines") or []
+        product_ids = [line.product_id for line in lines] or sorted(selectors.request_cart_product_ids(request))
+        state = selectors.request_state(request)
+        items = selectors.checkout_addons(product_ids=product_ids, user=selectors.request_user(request), shown=state.shown)
+    return _base(context, items=items, placement=Placement.CHECKOUT_ADDONS)
+
+
+@register.inclusion_tag("recommendations/partials/also_bought.html", takes_context=True)
+def also_bought(context, order):
+    request = context.get("request")
+    result = None
+    if request is not None and order is not None and selectors.recommendations_enabled(request):
+        product_ids = [line.product_id for line in order.lines.all()]
+        result = selectors.also_bought(product_ids=product_ids, user=selectors.request_user(request))
+    return _base(context, result=result, placement=Placement.CONFIRMATION)
+
+
+@register.filter
+def signed_money(value):
+    """+£4.10 / −£2.00 / £0.00 for price differences."""
+    from catalog.templatetags.catalog_tags import money
+
+    if value is None:
+        return ""
+    if value > 0:
+        return f"+{money(value)}"
+    if value < 0:
+        return f"−{money(-value)}"
+    return money(value)

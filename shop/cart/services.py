@@ -1,0 +1,308 @@
+"""Writes to the cart. Every function either succeeds or raises CartError with nothing changed."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.models import Product
+
+from .models import Cart, CartLine
+
+# The session remembers the cart's id as well as its key: Django gives the session a new
+# key at login (cycle_key), and the login hook must still find the anonymous cart.
+SESSION_CART_ID = "cart_id"
+
+# Where a recommendation add came from. The recommendations app names its placements and
+# sources; the cart accepts any short lowercase slug that fits the CartLine columns, so a
+# tampered form can store nothing but a harmless label.
+REC_PLACEMENT_MAX_LENGTH = CartLine._meta.get_field("rec_placement").max_length
+REC_SOURCE_MAX_LENGTH = CartLine._meta.get_field("rec_source").max_length
+_REC_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class RecOrigin:
+    """Where a recommendation add came from."""
+
+    placement: str
+    source: str
+    anchor_id: int | None = None
+
+
+class CartError(ValidationError):
+    """A cart change that was refused; the message is written for the shopper."""
+
+
+def rec_origin_from_values(*, placement: str, source: str, anchor: str | int | None) -> RecOrigin | None:
+    """A RecOrigin from untrusted form values, or None when they don't describe one.
+
+    Invalid values are dropped rather than refused: attribution is a nice-to-have and
+    must never stop a shopper from adding something to the cart.
+    """
+    placement, source = (placement or "").strip(), (source or "").strip()
+    if not placement or not source:
+        return None
+    if len(placement) > REC_PLACEMENT_MAX_LENGTH or len(source) > REC_SOURCE_MAX_LENGTH:
+        return None
+    if not (_REC_SLUG.match(placement) and _REC_SLUG.match(source)):
+        return None
+    anchor_id = None
+    if anchor not in (None, ""):
+        try:
+            anchor_id = int(anchor)
+        except (TypeError, ValueError):
+            anchor_id = None
+        # An anchor that isn't a product would break the foreign key at commit time.
+        if anchor_id is not None and (anchor_id <= 0 or not Product.objects.filter(pk=anchor_id).exists()):
+            anchor_id = None
+    return RecOrigin(placement=placement, source=source, anchor_id=anchor_id)
+
+
+# Looking the cart up -------------------------------------------------------------------
+
+
+def cart_get_for_request(request) -> Cart | None:
+    """The visitor's cart, or None. Never writes: a visitor without a cart gets no session."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return Cart.objects.filter(user=user).first()
+    session_key = request.session.session_key
+    if not session_key:
+        return None
+    return Cart.objects.filter(session_key=session_key, user__isnull=True).first()
+
+
+def cart_get_or_create_for_request(request) -> Cart:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        try:
+            cart, _ = Cart.objects.get_or_create(user=user, defaults={"email": user.email})
+        except IntegrityError:
+            cart = Cart.objects.get(user=user)  # a parallel request created it
+        return cart
+    # Reading a value loads the session first: a stale cookie's key (an expired session)
+    # is dropped by the load, so the cart is never keyed to a session that won't be saved.
+    remembered_cart_id = request.session.get(SESSION_CART_ID)
+    if not request.session.session_key:
+        request.session.save()
+    session_key = request.session.session_key
+    try:
+        cart, _ = Cart.objects.get_or_create(session_key=session_key, user__isnull=True)
+    except IntegrityError:
+        # Two first adds raced for the same new session: the other one created it.
+        cart = Cart.objects.get(session_key=session_key)
+    if remembered_cart_id != cart.pk:
+        request.session[SESSION_CART_ID] = cart.pk
+    return cart
+
+
+# Changing lines --------------------------------------------------------------------------
+
+
+def _check_can_buy(*, product: Product, quantity: int) -> None:
+    if not product.is_active:
+        raise CartError(f"Sorry, “{product.name}” is no longer available.", code="inactive")
+    if product.stock <= 0:
+        raise CartError(f"Sorry, “{product.name}” is out of stock.", code="out_of_stock")
+    if quantity < 1:
+        raise CartError("Please choose a quantity of at least 1.", code="quantity")
+    limit = product.max_quantity
+    if quantity > limit:
+        if limit < settings.MAX_LINE_QUANTITY:
+            message = f"Sorry, only {limit} of “{product.name}” in stock."
+        else:
+            message = f"You can buy at most {limit} of “{product.name}” at a time."
+        raise CartError(message, code="quantity")
+
+
+REC_FIELDS = ["rec_placement", "rec_source", "rec_anchor", "rec_added_at"]
+
+
+def _set_origin(line: CartLine, origin: RecOrigin | None) -> list[str]:
+    """Record the origin on the line; returns the fields changed, for save(update_fields=…).
+
+    Saves name their fields: measurement listens to CartLine saves and records a
+    recommendation add only when rec_added_at is written.
+    """
+    if origin is None:
+        return []
+    line.rec_placement = origin.placement
+    line.rec_source = origin.source
+    line.rec_anchor_id = origin.anchor_id
+    line.rec_added_at = timezone.now()
+    return REC_FIELDS
+
+
+@transaction.atomic
+def cart_add_product(*, cart: Cart, product: Product, quantity: int = 1, origin: RecOrigin | None = None) -> CartLine:
+    """Add a product, summing with the line already in the cart (1..min(stock, 99) in all)."""
+    if quantity < 1:
+        raise CartError("Please choose a quantity of at least 1.", code="quantity")
+    line = CartLine.objects.select_for_update().filter(cart=cart, product=product).first()
+    current = line.quantity if line else 0
+    if current and product.is_available and current + quantity > product.max_quantity:
+        room = max(product.max_quantity - current, 0)
+        raise CartError(
+            f"You already have {current} of “{product.name}” in your cart"
+            + (f"; {room} more can be added." if room else ", as many as we can sell you."),
+            code="quantity",
+        )
+    _check_can_buy(product=product, quantity=current + quantity)
+    if line is None:
+        line = CartLine(cart=cart, product=product, quantity=quantity)
+        # A line added by hand keeps no recommendation origin; one added from a
+        # recommendation keeps the first recommendation that brought it in.
+        _set_origin(line, origin)
+        try:
+            with transaction.atomic():
+                line.save()
+        except IntegrityError:
+            # Another request added the same product to this cart a moment ago.
+            raise CartError("Your cart changed at the same moment. Please try again.", code="conflict") from None
+    else:
+        line.quantity = current + quantity
+        changed = [] if line.rec_placement else _set_origin(line, origin)
+        line.save(update_fields=["quantity", *changed])
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return line
+
+
+def cart_add_products(*, cart: Cart, products: Iterable[Product], origin: RecOrigin | None = None) -> list[CartLine]:
+    """Add one of each product, all or nothing ("Add all to cart")."""
+    with transaction.atomic():
+        return [cart_add_product(cart=cart, product=product, quantity=1, origin=origin) for product in products]
+
+
+def _line_of(cart: Cart, line_id, *, lock: bool = False) -> CartLine:
+    try:
+        line_id = int(line_id)
+    except (TypeError, ValueError):
+        raise CartError("That item is not in your cart.", code="line") from None
+    queryset = CartLine.objects.select_related("product")
+    if lock:
+        queryset = queryset.select_for_update()
+    line = queryset.filter(cart=cart, pk=line_id).first()
+    if line is None:
+        raise CartError("That item is not in your cart.", code="line")
+    return line
+
+
+@transaction.atomic
+def cart_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine:
+    line = _line_of(cart, line_id, lock=True)
+    if quantity < 1:
+        raise CartError("Please choose a quantity of at least 1, or remove the item.", code="quantity")
+    # Lowering the quantity of a flagged line is allowed (it moves towards what's in stock);
+    # raising it is checked against stock like an add.
+    if quantity > line.quantity or line.product.is_available:
+        _check_can_buy(product=line.product, quantity=quantity)
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return line
+
+
+@transaction.atomic
+def cart_remove_line(*, cart: Cart, line_id: int) -> CartLine:
+    line = _line_of(cart, line_id, lock=True)
+    line.delete()
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return line
+
+
+@transaction.atomic
+def cart_swap_line(*, cart: Cart, line_id: int, product: Product, origin: RecOrigin | None = None) -> CartLine:
+    """Replace a line's product (an upgrade), keeping its quantity as far as stock allows.
+
+    When the cart already holds the new product, the two lines are merged.
+    """
+    line = _line_of(cart, line_id, lock=True)
+    if line.product_id == product.pk:
+        return line
+    _check_can_buy(product=product, quantity=1)
+    existing = CartLine.objects.select_for_update().filter(cart=cart, product=product).first()
+    wanted = line.quantity + (existing.quantity if existing else 0)
+    quantity = min(wanted, product.max_quantity)
+    if existing is not None:
+        line.delete()
+        existing.quantity = quantity
+        changed = [] if existing.rec_placement else _set_origin(existing, origin)
+        existing.save(update_fields=["quantity", *changed])
+        result = existing
+    else:
+        line.product = product
+        line.quantity = quantity
+        changed = _set_origin(line, origin)
+        line.save(update_fields=["product", "quantity", *changed])
+        result = line
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return result
+
+
+@transaction.atomic
+def cart_merge(*, source: Cart, target: Cart) -> Cart:
+    """Move the source cart's lines into the target (on login), then delete the source.
+
+    Quantities of a product in both are summed and capped by stock; a line the shop can't
+    supply any more is kept as it is so the cart page can flag it.
+    """
+    if source.pk == target.pk:
+        return target
+    target_lines = {line.product_id: line for line in CartLine.objects.select_for_update().filter(cart=target)}
+    for line in CartLine.objects.select_for_update().select_related("product").filter(cart=source):
+        existing = target_lines.get(line.product_id)
+        if existing is None:
+            line.cart = target
+            line.save(update_fields=["cart"])
+            continue
+        wanted = existing.quantity + line.quantity
+        cap = line.product.max_quantity
+        existing.quantity = min(wanted, cap) if cap >= 1 else max(existing.quantity, line.quantity)
+        changed = ["quantity"]
+        if not existing.rec_placement and line.rec_placement:
+            # The origin moves with its original time: it is the same add, already recorded.
+            existing.rec_placement, existing.rec_source = line.rec_placement, line.rec_source
+            existing.rec_anchor_id, existing.rec_added_at = line.rec_anchor_id, line.rec_added_at
+            changed += REC_FIELDS
+        # A queryset update sends no post_save: moving an add that measurement has already
+        # recorded must not count as a new one.
+        columns = [CartLine._meta.get_field(name).attname for name in changed]
+        CartLine.objects.filter(pk=existing.pk).update(**{column: getattr(existing, column) for column in columns})
+    if source.email and not target.email:
+        target.email = source.email
+    target.save()
+    source.delete()
+    return target
+
+
+def cart_attach_on_login(*, request, user) -> Cart | None:
+    """Give the customer the cart they filled in before signing in.
+
+    Called from the user_logged_in signal, after Django has already changed the session
+    key, so the anonymous cart is found by the id the session remembers.
+    """
+    cart_id = request.session.get(SESSION_CART_ID)
+    anonymous = Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
+    if anonymous is None:
+        return None
+    with transaction.atomic():
+        target = Cart.objects.select_for_update().filter(user=user).first()
+        if target is None:
+            anonymous.user = user
+            anonymous.session_key = None
+            anonymous.email = anonymous.email or user.email
+            anonymous.save()
+            target = anonymous
+        else:
+            target = cart_merge(source=anonymous, target=target)
+    request.session.pop(SESSION_CART_ID, None)
+    return target
+
+
+def cart_clear(*, cart: Cart) -> None:
+    CartLine.objects.filter(cart=cart).delete()

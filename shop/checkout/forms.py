@@ -1,0 +1,103 @@
+import re
+
+from django import forms
+
+from .payments import PROVIDERS, payment_choices
+from .services import ShippingAddress
+
+COUNTRIES = [
+    ("United Kingdom", "United Kingdom"),
+    ("Ireland", "Ireland"),
+    ("France", "France"),
+    ("Germany", "Germany"),
+    ("Netherlands", "Netherlands"),
+    ("Belgium", "Belgium"),
+    ("Spain", "Spain"),
+]
+
+# Outward code (area, district) and inward code (sector, unit); GIR 0AA is Girobank's.
+UK_POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{6,30}$")
+
+
+def normalise_uk_postcode(value: str) -> str:
+    compact = re.sub(r"\s+", "", value).upper()
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+class CheckoutDetailsForm(forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        help_text="For your order confirmation. We don't send marketing without asking.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    name = forms.CharField(label="Full name", max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    line1 = forms.CharField(
+        label="Address line 1", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "address-line1"})
+    )
+    line2 = forms.CharField(
+        label="Address line 2",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    )
+    city = forms.CharField(
+        label="Town or city", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
+    )
+    postcode = forms.CharField(
+        label="Postcode", max_length=20, widget=forms.TextInput(attrs={"autocomplete": "postal-code"})
+    )
+    country = forms.ChoiceField(choices=COUNTRIES, initial="United Kingdom")
+    phone = forms.CharField(
+        label="Phone",
+        max_length=30,
+        required=False,
+        help_text="Only used if the courier can't find you.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if len(name) < 2:
+            raise forms.ValidationError("Please enter the recipient's full name.")
+        return name
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not PHONE.match(phone):
+            raise forms.ValidationError("Please enter a phone number using digits, spaces and + only.")
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        postcode = (cleaned.get("postcode") or "").strip().upper()
+        if cleaned.get("country") == "United Kingdom" and postcode:
+            if not UK_POSTCODE.match(re.sub(r"\s+", " ", postcode)):
+                self.add_error("postcode", "Please enter a valid UK postcode, like SW1A 1AA.")
+            else:
+                cleaned["postcode"] = normalise_uk_postcode(postcode)
+        return cleaned
+
+    def address(self) -> ShippingAddress:
+        data = self.cleaned_data
+        return ShippingAddress(
+            name=data["name"],
+            line1=data["line1"],
+            line2=data["line2"],
+            city=data["city"],
+            postcode=data["postcode"],
+            country=data["country"],
+            phone=data["phone"],
+        )
+
+
+class PlaceOrderForm(forms.Form):
+    # A one-time token written into the review page: the same form posted twice finds the
+    # order the first post placed.
+    idempotency_key = forms.RegexField(regex=r"^[A-Za-z0-9_-]{16,64}$", widget=forms.HiddenInput)
+    # The total the shopper saw; compared with the fresh total, never used as a price.
+    expected_total = forms.DecimalField(max_digits=12, decimal_places=2, widget=forms.HiddenInput)
+    payment_method = forms.ChoiceField(choices=payment_choices, widget=forms.RadioSelect, initial="bank_transfer")
+
+    def payment_provider(self):
+        return PROVIDERS[self.cleaned_data["payment_method"]]

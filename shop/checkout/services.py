@@ -1,0 +1,166 @@
+"""Turning a cart into an order."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.models import Product
+from shop.cart.models import Cart, CartLine
+from shop.cart.pricing import calculate_totals, line_total
+from shop.cart.selectors import line_problem
+from shop.cart.services import cart_clear
+from shop.orders.models import Order, OrderAdjustment, OrderLine
+from shop.orders.services import order_number_generate
+from shop.orders.tasks import send_order_confirmation
+
+from .payments import PROVIDERS
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    name: str
+    line1: str
+    city: str
+    postcode: str
+    line2: str = ""
+    country: str = "United Kingdom"
+    phone: str = ""
+
+
+class CheckoutError(ValidationError):
+    """The order could not be placed; the message is written for the shopper. Nothing changed."""
+
+
+def order_place(
+    *,
+    cart: Cart,
+    email: str,
+    address: ShippingAddress,
+    payment_method: str,
+    idempotency_key: str,
+    user=None,
+    rec_group: str = "",
+    expected_total: Decimal | None = None,
+) -> Order:
+    """Place the order for everything in the cart, in one transaction.
+
+    The products are locked (in id order, so two checkouts never deadlock) and stock,
+    availability and prices are checked again under the lock: a product is never sold
+    twice. Submitting the same form twice (same idempotency key) returns the first order.
+    `expected_total` is the total the shopper saw on the review page: when prices have
+    changed since, the order is refused so they can look again.
+    """
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise CheckoutError("This checkout form has expired. Please review your order again.", code="token")
+    provider = PROVIDERS.get(payment_method)
+    if provider is None:
+        raise CheckoutError("Please choose a way to pay.", code="payment")
+    if rec_group not in Order.Group.values:
+        rec_group = Order.Group.NONE
+
+    existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            # Serialises submits for the same cart: a second submit waits here, then finds
+            # the first one's order below.
+            Cart.objects.select_for_update().filter(pk=cart.pk).first()
+            existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+            return _place(
+                cart=cart,
+                email=email,
+                address=address,
+                provider=provider,
+                idempotency_key=idempotency_key,
+                user=user,
+                rec_group=rec_group,
+                expected_total=expected_total,
+            )
+    except IntegrityError:
+        # Two submits with the same key raced past the checks; the unique key let one win.
+        existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, expected_total) -> Order:
+    lines = list(CartLine.objects.filter(cart=cart))
+    if not lines:
+        raise CheckoutError("Your cart is empty.", code="empty")
+    products = {
+        product.pk: product
+        for product in Product.objects.select_for_update().filter(pk__in=[line.product_id for line in lines]).order_by("id")
+    }
+    for line in lines:
+        line.product = products[line.product_id]
+    problems = [f"{line.product.name}: {problem}" for line in lines if (problem := line_problem(line))]
+    if problems:
+        raise CheckoutError(["Some items in your cart can't be bought right now.", *problems], code="unavailable")
+
+    totals = calculate_totals(lines=lines)
+    if expected_total is not None and totals.total != expected_total:
+        raise CheckoutError(
+            f"Prices have changed since you reviewed your order: the total is now £{totals.total}. "
+            "Please check your order and place it again.",
+            code="price_changed",
+        )
+
+    order = Order.objects.create(
+        number=order_number_generate(),
+        user=user if user is not None and user.is_authenticated else None,
+        email=email,
+        status=Order.Status.AWAITING_PAYMENT,
+        placed_at=timezone.now(),
+        payment_method=provider.code,
+        shipping_name=address.name,
+        shipping_line1=address.line1,
+        shipping_line2=address.line2,
+        shipping_city=address.city,
+        shipping_postcode=address.postcode,
+        shipping_country=address.country,
+        phone=address.phone,
+        subtotal=totals.subtotal,
+        discount=totals.discount,
+        shipping=totals.shipping,
+        total=totals.total,
+        rec_group=rec_group,
+        idempotency_key=idempotency_key,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=line.product,
+            sku=line.product.sku,
+            name=line.product.name,
+            unit_price=line.product.price,
+            quantity=line.quantity,
+            line_total=line_total(line),
+            rec_placement=line.rec_placement,
+            rec_source=line.rec_source,
+            rec_anchor_id=line.rec_anchor_id,
+        )
+        for line in lines
+    )
+    OrderAdjustment.objects.bulk_create(
+        OrderAdjustment(order=order, label=adj.label, code=adj.code, amount=adj.amount) for adj in totals.adjustments
+    )
+    # The products are locked: arithmetic on the values read under the lock is safe.
+    for line in lines:
+        line.product.stock -= line.quantity
+        line.product.sales_count += 1
+    Product.objects.bulk_update(list(products.values()), ["stock", "sales_count"])
+
+    provider.start(order)
+    cart_clear(cart=cart)
+    if email and cart.email != email:
+        Cart.objects.filter(pk=cart.pk).update(email=email)
+    transaction.on_commit(partial(send_order_confirmation.delay, order.pk))
+    return order

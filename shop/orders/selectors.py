@@ -1,0 +1,35 @@
+"""Reads of orders for the customer pages, each in a constant number of queries."""
+
+from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from .models import Order, OrderAdjustment, OrderLine
+
+
+def _with_details(queryset: QuerySet) -> QuerySet:
+    return queryset.prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
+        Prefetch("adjustments", queryset=OrderAdjustment.objects.all()),
+    )
+
+
+def order_for_idempotency_key(key: str) -> Order | None:
+    return Order.objects.filter(idempotency_key=key).first() if key else None
+
+
+def order_for_confirmation(*, token: str) -> Order:
+    """The order behind a confirmation link (404 for an unknown token)."""
+    return get_object_or_404(_with_details(Order.objects.all()), access_token=token)
+
+
+def order_for_customer(*, user, number: str) -> Order:
+    """One of the customer's own orders; anyone else's is a 404, never a 403, so order
+    numbers can't be probed."""
+    return get_object_or_404(_with_details(Order.objects.filter(user=user)), number=number)
+
+
+def orders_for_customer(*, user) -> QuerySet:
+    """The customer's orders, newest first, with item counts (one query per page)."""
+    return Order.objects.filter(user=user).annotate(
+        line_count=Count("lines"), item_count=Sum("lines__quantity")
+    ).order_by("-placed_at", "-id")

@@ -1,0 +1,240 @@
+"""Refreshing snapshots: what is counted, incremental == full, sharded == single, the lease,
+the atomic switch, the quality gate, pruning and rollback."""
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from recommendations.copurchase import services
+from recommendations.copurchase.core import Counts
+from recommendations.copurchase.lease import LeaseBusy, lease_acquire, lease_holder
+from recommendations.copurchase.models import PairStat, ProductStat, Snapshot, SnapshotCounts
+from recommendations.copurchase.selectors import partners_for
+from recommendations.copurchase.services import copurchase_refresh, snapshot_rollback
+from recommendations.copurchase.signals import snapshot_published
+from shop.orders.models import Order
+
+from .builders import make_products, place_baskets
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now().replace(microsecond=0)
+
+
+def days_ago(n, *, now=NOW):
+    return now - dt.timedelta(days=n)
+
+
+def rows(snapshot):
+    return list(
+        PairStat.objects.filter(snapshot=snapshot)
+        .order_by("product_id", "rank")
+        .values_list("product_id", "partner_id", "rank", "count_ab", "count_a", "count_b", "support", "lift", "score")
+    )
+
+
+def raw_counts(snapshot):
+    return Counts.from_bytes(SnapshotCounts.objects.get(snapshot=snapshot).data)
+
+
+def test_a_refresh_publishes_the_pairs_of_the_counted_orders_in_the_window(products):
+    a, b, c, d, *_ = products
+    # given
+    place_baskets([[a, b], [a, b, b], [a, c]], placed_at=days_ago(10))
+    place_baskets([[a, c], [a, c], [c, d], [c, d]], placed_at=days_ago(10), status=Order.Status.CANCELLED)
+    place_baskets([[c, d], [c, d]], placed_at=days_ago(400))
+
+    # when
+    snapshot = copurchase_refresh(now=NOW)
+
+    # then
+    assert snapshot.status == Snapshot.Status.LIVE and snapshot.published_at
+    assert snapshot.order_count == 3
+    assert [(p.product_id, p.count_ab, p.count_a, p.count_b) for p in partners_for(product_id=a)] == [(b, 2, 3, 2)]
+    assert partners_for(product_id=b)[0].confidence == 1.0
+    assert partners_for(product_id=c) == []  # a+c once only: below the minimum pair count
+    assert partners_for(product_id=d) == []  # only in cancelled and expired orders
+    assert dict(ProductStat.objects.filter(snapshot=snapshot).values_list("product_id", "order_count")) == {a: 3, b: 2, c: 1}
+
+
+def test_an_incremental_refresh_equals_a_full_recount_of_the_same_window(settings, products):
+    settings.COPURCHASE_FULL_EVERY_DAYS = 1000
+    a, b, c, d, e, f, *_ = products
+    # given: a snapshot at T1, then orders placed after it while older ones leave the window
+    place_baskets([[a, b, c]] * 3 + [[d, e]] * 2, placed_at=days_ago(330))  # expire before T2
+    place_baskets([[a, b], [b, c, d], [a, c, f]] * 2, placed_at=days_ago(100))
+    first = copurchase_refresh(now=NOW)
+    t2 = NOW + dt.timedelta(days=60)
+    place_baskets([[a, f], [e, f, a], [b, d]] * 3, placed_at=NOW + dt.timedelta(days=30))
+
+    # when
+    incremental = copurchase_refresh(now=t2)
+    full = copurchase_refresh(now=t2, full=True)
+
+    # then
+    assert first.mode == "full" and incremental.mode == "incremental" and incremental.base_id == first.pk
+    assert full.mode == "full"
+    assert raw_counts(incremental).equals(raw_counts(full))
+    assert rows(incremental) == rows(full)
+    assert incremental.order_count == full.order_count == 15
+    assert (d, e) not in {(r[0], r[1]) for r in rows(full)}
+
+
+def test_a_full_rebuild_replaces_incremental_runs_after_the_configured_days(settings, products):
+    settings.COPURCHASE_FULL_EVERY_DAYS = 7
+    place_baskets([products[:3]] * 3, placed_at=days_ago(5))
+    copurchase_refresh(now=NOW)
+
+    assert copurchase_refresh(now=NOW + dt.timedelta(days=1)).mode == "incremental"
+    assert copurchase_refresh(now=NOW + dt.timedelta(days=8)).mode == "full"
+
+
+def test_a_sharded_refresh_gives_exactly_the_single_process_snapshot(settings, products):
+    from recommendations.tasks import start_sharded_refresh
+
+    a, b, c, d, e, *_ = products
+    place_baskets([[a, b], [a, b, c], [c, d, e], [a, e], [b, c], [a, b, c, d, e]] * 5, placed_at=days_ago(20))
+
+    single = copurchase_refresh(full=True)
+    start_sharded_refresh(shard_orders=7)  # eager chord: 5 shards in-process
+    sharded = Snapshot.objects.get(status=Snapshot.Status.LIVE)
+
+    assert sharded.mode == "sharded" and sharded.pk != single.pk
+    assert sharded.order_count == single.order_count == 30
+    assert raw_counts(sharded).equals(raw_counts(single))
+    assert rows(sharded) == rows(single)
+    assert lease_holder() is None
+
+
+def test_a_refresh_is_refused_while_another_holds_the_lease_and_the_live_snapshot_stays(products):
+    place_baskets([products[:2]] * 2, placed_at=days_ago(3))
+    live = copurchase_refresh()
+    assert lease_acquire(holder="other-worker", seconds=60)
+
+    with pytest.raises(LeaseBusy):
+        copurchase_refresh()
+
+    assert Snapshot.objects.get(status=Snapshot.Status.LIVE) == live
+    assert Snapshot.objects.count() == 1
+
+
+def test_a_lease_left_by_a_dead_worker_expires_and_the_next_refresh_completes(products):
+    place_baskets([products[:2]] * 2, placed_at=days_ago(3))
+    live = copurchase_refresh()
+    # given: a worker died mid-build: its lease and its half-written snapshot remain
+    lease_acquire(holder="dead-worker", seconds=60)
+    abandoned = Snapshot.objects.create(window_start=NOW, window_end=NOW)
+    PairStat.objects.create(snapshot=abandoned, product_id=1, partner_id=2, rank=0, count_ab=1, count_a=1, count_b=1,
+                            support=1, confidence=1, lift=1, score=1)
+    assert partners_for(product_id=products[0])[0].product_id == products[1]  # readers never see it
+
+    with mock.patch("recommendations.copurchase.lease.timezone.now", return_value=timezone.now() + dt.timedelta(seconds=61)):
+        assert lease_acquire(holder="next-worker", seconds=60)
+    from recommendations.copurchase.lease import lease_release
+
+    lease_release(holder="next-worker")
+    fresh = copurchase_refresh()
+
+    abandoned.refresh_from_db()
+    assert abandoned.status == Snapshot.Status.FAILED and not PairStat.objects.filter(snapshot=abandoned).exists()
+    assert fresh.status == Snapshot.Status.LIVE and fresh.pk != live.pk
+
+
+def test_a_refresh_that_crashes_marks_its_snapshot_failed_and_leaves_the_live_one(products):
+    place_baskets([products[:2]] * 2, placed_at=days_ago(3))
+    live = copurchase_refresh()
+
+    with mock.patch.object(services, "write_snapshot_rows", side_effect=MemoryError("boom")):
+        with pytest.raises(MemoryError):
+            copurchase_refresh(full=True)
+
+    failed = Snapshot.objects.exclude(pk=live.pk).get()
+    assert failed.status == Snapshot.Status.FAILED and "boom" in failed.note
+    assert Snapshot.objects.get(status=Snapshot.Status.LIVE) == live
+    assert lease_holder() is None
+
+
+def test_a_reader_during_a_refresh_sees_the_old_snapshot_until_the_switch_then_the_new(products):
+    a, b, c, *_ = products
+    place_baskets([[a, b]] * 2, placed_at=days_ago(3))
+    copurchase_refresh()
+    place_baskets([[a, c]] * 5, placed_at=days_ago(1))
+    seen_mid_refresh = []
+    real_check = services.quality_check
+
+    def check_then_read(**kwargs):
+        # The new rows are written by now; the switch has not happened.
+        seen_mid_refresh.append([p.product_id for p in partners_for(product_id=a)])
+        return real_check(**kwargs)
+
+    with mock.patch.object(services, "quality_check", side_effect=check_then_read):
+        copurchase_refresh(full=True)
+
+    assert seen_mid_refresh == [[b]]
+    assert [p.product_id for p in partners_for(product_id=a)] == [c, b]
+
+
+def test_publishing_sends_snapshot_published_on_commit(products, django_capture_on_commit_callbacks):
+    place_baskets([products[:2]] * 2, placed_at=days_ago(3))
+    received = []
+    snapshot_published.connect(lambda sender, snapshot, **kw: received.append(snapshot.pk), weak=False, dispatch_uid="t")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            snapshot = copurchase_refresh()
+    finally:
+        snapshot_published.disconnect(dispatch_uid="t")
+
+    assert received == [snapshot.pk]
+
+
+def test_the_quality_gate_rejects_a_markedly_worse_snapshot_and_keeps_the_live_one(settings, products, caplog):
+    settings.COPURCHASE_QUALITY_MIN_QUERIES = 20
+    a, b, c, d, *_ = products
+    place_baskets([[a, b], [c, d], [a, c]] * 15, placed_at=days_ago(2))
+    live = copurchase_refresh()
+    # given: a misconfiguration that leaves almost every product without partners
+    settings.COPURCHASE_MIN_PAIR_COUNT = 16
+
+    rejected = copurchase_refresh(full=True)
+
+    assert rejected.status == Snapshot.Status.REJECTED
+    assert "fell from" in rejected.note and rejected.quality["live_hit_rate"] > rejected.quality["new_hit_rate"]
+    assert "rejected by the quality gate" in caplog.text
+    assert Snapshot.objects.get(status=Snapshot.Status.LIVE) == live
+    assert [p.product_id for p in partners_for(product_id=a)] == [b, c]
+
+
+def test_old_snapshots_are_pruned_and_a_retired_one_can_be_rolled_back_to(settings, products):
+    settings.COPURCHASE_KEEP_SNAPSHOTS = 2
+    a, b, c, *_ = products
+    place_baskets([[a, b]] * 2, placed_at=days_ago(3))
+    first = copurchase_refresh()
+    place_baskets([[a, c]] * 3, placed_at=days_ago(2))
+    second = copurchase_refresh(full=True)
+    place_baskets([[b, c]] * 3, placed_at=days_ago(1))
+    third = copurchase_refresh(full=True)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == Snapshot.Status.PRUNED and not PairStat.objects.filter(snapshot=first).exists()
+    assert second.status == Snapshot.Status.RETIRED
+
+    snapshot_rollback(snapshot=second)
+
+    assert Snapshot.objects.get(status=Snapshot.Status.LIVE) == second
+    assert Snapshot.objects.get(pk=third.pk).status == Snapshot.Status.RETIRED
+    assert [p.product_id for p in partners_for(product_id=a)] == [c, b]
+    with pytest.raises(ValueError):
+        snapshot_rollback(snapshot=first)
+
+
+def test_ids_of_deleted_products_do_not_break_a_refresh(products):
+    extra = make_products(1)[0]
+    place_baskets([[products[0], extra.pk]] * 2, placed_at=days_ago(3))
+    extra.delete()  # lines keep the row with product NULL
+
+    snapshot = copurchase_refresh()
+
+    assert snapshot.status == Snapshot.Status.LIVE and snapshot.pair_count == 0

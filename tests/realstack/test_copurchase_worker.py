@@ -1,0 +1,182 @@
+"""The nightly refresh on the real stack: a real Celery worker and beat against Redis and
+PostgreSQL (run with `pytest --realstack`, see conftest.py and .ci/run).
+
+The worker is pointed at pytest's test database through its environment, and the tests use
+`transactional_db` so what they write is committed and visible to it. Every process started
+here is started with setsid and stopped by its PID (its own process group).
+"""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from recommendations.copurchase.models import PairStat, Snapshot
+from recommendations.copurchase.services import copurchase_refresh
+from shop.celery import app as celery_app
+
+pytestmark = [
+    pytest.mark.realstack,
+    pytest.mark.django_db(transaction=True),
+    # send_task goes to the real broker on purpose: the test settings keep eager mode for .delay().
+    pytest.mark.filterwarnings("ignore:task_always_eager has no effect on send_task"),
+]
+
+CELERY = str(Path(sys.executable).with_name("celery"))
+WAIT_SECONDS = 120
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Stack:
+    """Celery processes started for one test, all stopped at the end."""
+
+    def __init__(self, tmp_path: Path):
+        self.tmp_path = tmp_path
+        self.processes: list[subprocess.Popen] = []
+
+    def env(self, **extra) -> dict:
+        return {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "shop.settings",
+            "DEBUG": "true",
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": os.environ["REDIS_URL"],
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            **{key: str(value) for key, value in extra.items()},
+        }
+
+    def start(self, *args: str, name: str, **env) -> subprocess.Popen:
+        log = (self.tmp_path / f"{name}.log").open("w")
+        process = subprocess.Popen(
+            [CELERY, "-A", "shop", *args], cwd=settings.BASE_DIR, env=self.env(**env), stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def worker(self, **env) -> subprocess.Popen:
+        # The solo pool runs tasks in the worker process itself: its PID is the one we kill.
+        name = f"stats-{uuid.uuid4().hex[:8]}@%h"
+        return self.start("worker", "--pool", "solo", "-n", name, "-l", "info", name="worker", **env)
+
+    def beat(self, **env) -> subprocess.Popen:
+        return self.start("beat", "-l", "info", "-s", str(self.tmp_path / "beat-schedule"), name="beat", **env)
+
+    def kill(self, process: subprocess.Popen, sig=signal.SIGKILL) -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, sig)
+        process.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=15)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in self.tmp_path.glob("*.log"))
+
+
+@pytest.fixture
+def stack(transactional_db, tmp_path):
+    celery_app.control.purge()
+    stack = Stack(tmp_path)
+    yield stack
+    stack.stop_all()
+    celery_app.control.purge()
+
+
+def wait_for(condition, *, timeout=WAIT_SECONDS, stack=None, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{stack.logs() if stack else ''}")
+
+
+def place_history(products, *, days_ago=1, repeat=3):
+    from tests.copurchase.builders import place_baskets
+
+    a, b, c, d = products
+    place_baskets([[a, b], [a, b, c], [c, d]] * repeat, placed_at=timezone.now() - dt.timedelta(days=days_ago))
+
+
+@pytest.fixture
+def products(transactional_db):
+    from tests.copurchase.builders import make_products
+
+    return [p.pk for p in make_products(4)]
+
+
+def test_beat_schedules_the_refresh_and_a_real_worker_publishes_a_snapshot(stack, products):
+    # given: orders placed, no snapshot yet
+    place_history(products)
+    assert not Snapshot.objects.exists()
+
+    # when: beat on a 3-second schedule, one worker
+    worker = stack.worker()
+    stack.beat(COPURCHASE_BEAT_SECONDS=3)
+
+    # then: the worker process itself built and published it
+    live = wait_for(
+        lambda: Snapshot.objects.filter(status=Snapshot.Status.LIVE).first(), stack=stack, what="a live snapshot"
+    )
+    assert f":{worker.pid}:" in live.params["built_by"]
+    assert live.order_count == 9
+    a, b, *_ = products
+    assert PairStat.objects.filter(snapshot=live, product_id=a, partner_id=b, count_ab=6).exists()
+
+
+def test_a_worker_killed_mid_refresh_leaves_the_live_snapshot_and_the_next_run_publishes(stack, products):
+    # given: a live snapshot built in this process
+    place_history(products, days_ago=3)
+    live = copurchase_refresh()
+    live_rows = list(PairStat.objects.filter(snapshot=live).values_list("product_id", "partner_id", "count_ab"))
+    place_history(products, days_ago=1, repeat=2)
+
+    # when: a slow refresh runs on a real worker, which is SIGKILLed while building
+    slow = stack.worker(COPURCHASE_TEST_BUILD_DELAY=60, COPURCHASE_LOCK_SECONDS=5)
+    celery_app.send_task("recommendations.tasks.refresh_copurchase", kwargs={"full": True})
+    building = wait_for(
+        lambda: Snapshot.objects.filter(status=Snapshot.Status.BUILDING).first(), stack=stack, what="a building snapshot"
+    )
+    time.sleep(1)
+    stack.kill(slow)
+
+    # then: readers still get the whole old snapshot
+    assert Snapshot.objects.get(status=Snapshot.Status.LIVE) == live
+    assert list(PairStat.objects.filter(snapshot=live).values_list("product_id", "partner_id", "count_ab")) == live_rows
+
+    # when: the next run, on a healthy worker, once the dead worker's lease has expired
+    stack.worker(COPURCHASE_LOCK_SECONDS=5, COPURCHASE_BUSY_RETRY_SECONDS=2)
+    celery_app.send_task("recommendations.tasks.refresh_copurchase", kwargs={"full": True})
+
+    # then
+    fresh = wait_for(
+        lambda: Snapshot.objects.filter(status=Snapshot.Status.LIVE).exclude(pk=live.pk).first(),
+        stack=stack, what="the next snapshot",
+    )
+    assert fresh.order_count == 15
+    building.refresh_from_db()
+    assert building.status == Snapshot.Status.FAILED
+    assert Snapshot.objects.get(pk=live.pk).status == Snapshot.Status.RETIRED
