@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import Counts, baskets_from_lines, count_baskets
+from .core import baskets_from_lines, count_baskets
 from .scoring import ScoreParams, TopPartners, ease_weights, score_counts
 
 CART_SIZES = (2, 20)
@@ -129,10 +129,6 @@ def evaluate(
         }
         for name, lst in lists.items()
     }
-
-
-def counts_for(lines: Lines, *, gamma: float) -> Counts:
-    return count_baskets(baskets_from_lines(order_ids=lines.order_ids, product_ids=lines.product_ids), gamma=gamma)
 
 
 # Stock codes of real products start with five digits; the rest are postage, fees, manual

@@ -1,8 +1,8 @@
 """Reading order lines out of the database as numpy arrays, in bulk.
 
-On PostgreSQL the lines stream out through `COPY (SELECT …) TO STDOUT (FORMAT binary)`: every
-row is 26 fixed-width bytes, parsed by numpy without a Python object per row (5M lines in
-about a second). Other databases use a plain cursor with `fetchmany` in chunks.
+On PostgreSQL the rows stream out through `COPY (SELECT …) TO STDOUT (FORMAT binary)`: bigint
+columns only, so every row has a fixed width and numpy parses the stream without a Python
+object per row. Other databases use a plain cursor with `fetchmany` in chunks.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ FETCH_CHUNK = 100_000
 COPY_PARSE_BYTES = 16 * 1024 * 1024
 
 _PG_HEADER = 19  # b"PGCOPY\n\377\r\n\0" + int32 flags + int32 header-extension length
-_PG_ROW = np.dtype([("n", ">i2"), ("l1", ">i4"), ("order", ">i8"), ("l2", ">i4"), ("product", ">i8")])
 
 Progress = Callable[[int], None]
 
@@ -47,10 +46,9 @@ def load_lines(
     params: list = [window_start, window_end, Order.Status.CANCELLED]
     if id_range is not None:
         params += list(id_range)
-    sql = _lines_sql(with_id_range=id_range is not None)
     if connection.vendor == "postgresql":
-        return _load_postgres(sql, params, progress)
-    return _load_generic(sql, params, progress)
+        return _load_postgres(params, with_id_range=id_range is not None, progress=progress)
+    return _load_generic(_lines_sql(with_id_range=id_range is not None), params, progress)
 
 
 def _load_generic(sql: str, params: list, progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
@@ -67,8 +65,10 @@ def _load_generic(sql: str, params: list, progress: Progress | None) -> tuple[np
     return data[:, 0].copy(), data[:, 1].copy()
 
 
-def _load_postgres(sql: str, params: list, progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
-    orders, products = [], []
+def _copy_binary_int8(sql: str, params: list, columns: int, progress: Progress | None = None) -> list[np.ndarray]:
+    """COPY … TO STDOUT (FORMAT binary) of bigint columns, parsed by numpy in ~16 MB steps."""
+    row = np.dtype([("n", ">i2")] + [x for i in range(columns) for x in ((f"l{i}", ">i4"), (f"c{i}", ">i8"))])
+    parts: list[list[np.ndarray]] = [[] for _ in range(columns)]
     buffer = bytearray()
     header_done = False
 
@@ -79,28 +79,45 @@ def _load_postgres(sql: str, params: list, progress: Progress | None) -> tuple[n
             if len(buffer) < _PG_HEADER:
                 return
             start, header_done = _PG_HEADER, True
-        usable = (len(buffer) - start) // _PG_ROW.itemsize
-        if final:
-            usable = (len(buffer) - start - 2) // _PG_ROW.itemsize  # the int16 -1 trailer
+        usable = (len(buffer) - start - (2 if final else 0)) // row.itemsize  # the int16 -1 trailer
         if usable > 0:
-            rows = np.frombuffer(buffer, dtype=_PG_ROW, count=usable, offset=start)
-            orders.append(rows["order"].astype(np.int64))
-            products.append(rows["product"].astype(np.int64))
+            rows = np.frombuffer(buffer, dtype=row, count=usable, offset=start)
+            for i in range(columns):
+                parts[i].append(rows[f"c{i}"].astype(np.int64))
             if progress:
                 progress(usable)
-        buffer = buffer[start + usable * _PG_ROW.itemsize :]
+        buffer = buffer[start + max(usable, 0) * row.itemsize :]
 
     with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)", params) as copy:
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)", params) as copy:
             for block in copy:
                 buffer += block
                 if len(buffer) >= COPY_PARSE_BYTES:
                     parse(final=False)
         parse(final=True)
-    if not orders:
+    return [np.concatenate(p) if p else np.zeros(0, np.int64) for p in parts]
+
+
+def _load_postgres(params: list, *, with_id_range: bool, progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
+    """Two plain scans instead of one join: the counted order ids of the window, then the
+    lines of that id span, filtered in numpy with a bitmap. Measured at 1M orders / 5M
+    lines: 14 s for the join, about half for the two streams."""
+    order, line = Order._meta.db_table, OrderLine._meta.db_table
+    sql = f"SELECT id FROM {order} WHERE placed_at >= %s AND placed_at < %s AND status <> %s"
+    if with_id_range:
+        sql += " AND id >= %s AND id < %s"
+    (order_ids,) = _copy_binary_int8(sql, params, 1)
+    if not len(order_ids):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(orders), np.concatenate(products)
+    lo, hi = int(order_ids.min()), int(order_ids.max())
+    lines_sql = (
+        f"SELECT order_id, product_id FROM {line} WHERE order_id >= %s AND order_id <= %s AND product_id IS NOT NULL"
+    )
+    orders, products = _copy_binary_int8(lines_sql, [lo, hi], 2, progress)
+    counted = np.zeros(hi - lo + 1, dtype=bool)
+    counted[order_ids - lo] = True
+    keep = counted[orders - lo]
+    return orders[keep], products[keep]
 
 
 def load_recent_baskets(*, before: dt.datetime, orders: int) -> list[set[int]]:

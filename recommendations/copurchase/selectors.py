@@ -112,7 +112,3 @@ def pair_stats(*, a_id: int, b_id: int) -> PairExplanation | None:
         snapshot_id=row.snapshot_id,
         published_at=row.snapshot.published_at,
     )
-
-
-def snapshot_history(*, limit: int = 20) -> list[Snapshot]:
-    return list(Snapshot.objects.order_by("-created_at", "-id")[:limit])

@@ -35,9 +35,7 @@ class FollowUp(models.Model):
     kind = models.CharField(max_length=20, choices=Kind)
     status = models.CharField(max_length=10, choices=Status, default=Status.SENT)
     email = models.EmailField()
-    order = models.ForeignKey(
-        "orders.Order", null=True, blank=True, related_name="followups", on_delete=models.CASCADE
-    )
+    order = models.ForeignKey("orders.Order", null=True, blank=True, related_name="followups", on_delete=models.CASCADE)
     cart = models.ForeignKey("cart.Cart", null=True, blank=True, related_name="followups", on_delete=models.SET_NULL)
     # The cart's updated_at when it was found idle: one reminder per abandoned state of a cart.
     cart_idle_since = models.DateTimeField(null=True, blank=True)
@@ -49,7 +47,9 @@ class FollowUp(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order"], condition=Q(kind="post_purchase"), name="one_followup_per_order"),
             models.UniqueConstraint(
-                fields=["cart", "cart_idle_since"], condition=Q(kind="abandoned_cart"), name="one_reminder_per_idle_cart"
+                fields=["cart", "cart_idle_since"],
+                condition=Q(kind="abandoned_cart"),
+                name="one_reminder_per_idle_cart",
             ),
         ]
         indexes = [models.Index(fields=["kind", "email", "created_at"])]

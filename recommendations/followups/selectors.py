@@ -36,9 +36,7 @@ def post_purchase_delay(order: Order) -> timedelta:
     overrides = settings.FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY
     default = settings.FOLLOWUP_POST_PURCHASE_DAYS
     days = [
-        overrides.get(line.product.category.slug, default)
-        for line in order.lines.all()
-        if line.product is not None
+        overrides.get(line.product.category.slug, default) for line in order.lines.all() if line.product is not None
     ]
     return timedelta(days=min(days, default=default))
 
@@ -60,12 +58,12 @@ def post_purchase_due(*, now: datetime) -> list[Order]:
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("product__category")))
         .order_by("shipped_at", "pk")[:BATCH_SIZE]
     )
-    return [
-        order
-        for order in orders
-        if now - post_purchase_delay(order) >= order.shipped_at
-        and now - post_purchase_delay(order) - timedelta(days=LATE_LIMIT_DAYS) <= order.shipped_at
-    ]
+    due = []
+    for order in orders:
+        due_at = order.shipped_at + post_purchase_delay(order)
+        if due_at <= now <= due_at + timedelta(days=LATE_LIMIT_DAYS):
+            due.append(order)
+    return due
 
 
 def _customer_orders(order: Order):
@@ -115,7 +113,10 @@ def abandoned_carts_due(*, now: datetime) -> list[Cart]:
         .filter(~Exists(ordered_since), ~Exists(reminded), ~Exists(reminded_lately), ~_opted_out())
         .select_related("user")
         .prefetch_related(
-            Prefetch("lines", queryset=CartLine.objects.select_related("product__category").prefetch_related("product__images"))
+            Prefetch(
+                "lines",
+                queryset=CartLine.objects.select_related("product__category").prefetch_related("product__images"),
+            )
         )
         .order_by("updated_at", "pk")[:BATCH_SIZE]
     )

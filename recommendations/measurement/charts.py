@@ -96,7 +96,9 @@ def _frame(days: Sequence[date], top_value: float, money: bool, *, slots: bool =
     return x, y, x_ticks, y_ticks, step_x
 
 
-def line_chart(*, days: Sequence[date], series: Sequence[tuple[str, str, Sequence[float]]], money: bool = False) -> Chart:
+def line_chart(
+    *, days: Sequence[date], series: Sequence[tuple[str, str, Sequence[float]]], money: bool = False
+) -> Chart:
     """One polyline per (label, css class, values per day)."""
     top = max((float(v) for _, _, values in series for v in values), default=0.0)
     x, y, x_ticks, y_ticks, _ = _frame(days, top, money)

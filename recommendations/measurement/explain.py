@@ -40,19 +40,41 @@ def pair_explanation(*, a: Product, b: Product) -> PairReport:
     stats = pair_stats(a_id=a.pk, b_id=b.pk)
     if stats is not None:
         return PairReport(
-            a=a, b=b, snapshot_id=stats.snapshot_id, snapshot_published_at=stats.published_at, orders=stats.order_count,
-            count_a=stats.count_a, count_b=stats.count_b, count_ab=stats.count_ab, support=stats.support,
-            confidence_ab=stats.confidence_ab, confidence_ba=stats.confidence_ba, lift=stats.lift,
-            rank_of_b_for_a=stats.rank_of_b_for_a, rank_of_a_for_b=stats.rank_of_a_for_b,
+            a=a,
+            b=b,
+            snapshot_id=stats.snapshot_id,
+            snapshot_published_at=stats.published_at,
+            orders=stats.order_count,
+            count_a=stats.count_a,
+            count_b=stats.count_b,
+            count_ab=stats.count_ab,
+            support=stats.support,
+            confidence_ab=stats.confidence_ab,
+            confidence_ba=stats.confidence_ba,
+            lift=stats.lift,
+            rank_of_b_for_a=stats.rank_of_b_for_a,
+            rank_of_a_for_b=stats.rank_of_a_for_b,
         )
     snapshot = live_snapshot()
     if snapshot is None:
         return PairReport(a, b, None, None, 0, 0, 0, 0, None, None, None, None, kept=False)
     counts = dict(
-        ProductStat.objects.filter(snapshot=snapshot, product_id__in=[a.pk, b.pk]).values_list("product_id", "order_count")
+        ProductStat.objects.filter(snapshot=snapshot, product_id__in=[a.pk, b.pk]).values_list(
+            "product_id", "order_count"
+        )
     )
     return PairReport(
-        a=a, b=b, snapshot_id=snapshot.pk, snapshot_published_at=snapshot.published_at, orders=snapshot.order_count,
-        count_a=counts.get(a.pk, 0), count_b=counts.get(b.pk, 0), count_ab=0,
-        support=None, confidence_ab=None, confidence_ba=None, lift=None, kept=False,
+        a=a,
+        b=b,
+        snapshot_id=snapshot.pk,
+        snapshot_published_at=snapshot.published_at,
+        orders=snapshot.order_count,
+        count_a=counts.get(a.pk, 0),
+        count_b=counts.get(b.pk, 0),
+        count_ab=0,
+        support=None,
+        confidence_ab=None,
+        confidence_ba=None,
+        lift=None,
+        kept=False,
     )

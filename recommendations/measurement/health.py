@@ -51,8 +51,16 @@ def _unavailable(product: Product) -> str:
 _UNAVAILABLE = Q(is_active=False) | Q(stock=0)
 
 
-def _section(key, title, explanation, findings: list[Finding]) -> Section:
-    return Section(key, title, explanation, findings[:SECTION_LIMIT], len(findings))
+def _section(key, title, explanation, findings: list[Finding], total: int | None = None) -> Section:
+    return Section(key, title, explanation, findings[:SECTION_LIMIT], len(findings) if total is None else total)
+
+
+def _first_and_total(queryset) -> tuple[list, int]:
+    """The first SECTION_LIMIT rows, and how many there are (a COUNT only when there are more)."""
+    rows = list(queryset[: SECTION_LIMIT + 1])
+    if len(rows) <= SECTION_LIMIT:
+        return rows, len(rows)
+    return rows[:SECTION_LIMIT], queryset.count()
 
 
 def dead_links() -> Section:
@@ -101,8 +109,11 @@ def products_without_complements() -> Section:
     curated = Complement.objects.filter(Q(product=OuterRef("pk")) | Q(complement=OuterRef("pk"), two_way=True))
     live = Snapshot.objects.filter(status=Snapshot.Status.LIVE).values("pk")[:1]
     computed = PairStat.objects.filter(snapshot_id__in=live, product_id=OuterRef("pk"))
-    products = list(
-        Product.objects.active().filter(~Exists(curated), ~Exists(computed)).select_related("category").order_by("-sales_count", "name")
+    products, total = _first_and_total(
+        Product.objects.active()
+        .filter(~Exists(curated), ~Exists(computed))
+        .select_related("category")
+        .order_by("-sales_count", "name")
     )
     findings = [
         Finding(
@@ -118,6 +129,7 @@ def products_without_complements() -> Section:
         "Active products with no complements at all",
         "Neither staff nor the statistics pair these with anything: their pages fall back to best sellers.",
         findings,
+        total,
     )
 
 
@@ -128,11 +140,12 @@ def unused_links(*, now=None) -> Section:
     clicked = Event.objects.filter(
         kind=Event.Kind.CLICK, anchor=OuterRef("product"), product=OuterRef("complement"), created_at__gte=since
     )
-    links = (
+    links, total = _first_and_total(
         Complement.objects.current(now=now)
         .filter(created_at__lte=since, product__is_active=True)
         .filter(~Exists(clicked))
         .select_related("product", "complement")
+        .order_by("-product__sales_count", "product__name", "position")
     )
     findings = [
         Finding(
@@ -148,6 +161,7 @@ def unused_links(*, now=None) -> Section:
         f"Curated links with no clicks in {UNUSED_LINK_DAYS} days",
         "Links older than a month that no shopper has clicked lately: a better complement may earn the slot.",
         findings,
+        total,
     )
 
 

@@ -56,7 +56,9 @@ def describe(metric: Metric, report: HoldoutReport) -> MetricView:
         control=_value(c.control.mean, unit) if c.control.n else "—",
         difference=_value(interval.difference, unit, signed=True) if interval else "—",
         interval=(
-            f"{_value(interval.low, unit, signed=True)} to {_value(interval.high, unit, signed=True)}" if interval else "—"
+            f"{_value(interval.low, unit, signed=True)} to {_value(interval.high, unit, signed=True)}"
+            if interval
+            else "—"
         ),
         relative=relative,
         verdict=c.verdict.value,

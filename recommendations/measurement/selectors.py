@@ -1,13 +1,12 @@
 """Reads for the recommendations dashboard: a fixed number of aggregate queries whatever the
 number of placements, products, days or orders."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -110,7 +109,9 @@ def placement_performance(*, period: Period) -> list[PlacementRow]:
         row(item["placement"]).blocks = item["blocks"]
 
     lines = _attributed_lines(period)
-    for item in lines.values("rec_placement", "rec_source").annotate(revenue=Sum("line_total"), n=Count("id")).order_by():
+    for item in (
+        lines.values("rec_placement", "rec_source").annotate(revenue=Sum("line_total"), n=Count("id")).order_by()
+    ):
         placement = row(item["rec_placement"])
         placement.revenue += item["revenue"] or ZERO
         source = placement.source(item["rec_source"])
@@ -182,9 +183,7 @@ def holdout_report(*, period: Period) -> HoldoutReport:
 
     def per_visitor(group: str) -> Summary:
         n = max(visitors[group], len(totals[group]))
-        return Summary.from_sums(
-            n=n, total=sum(totals[group]), total_of_squares=sum(v * v for v in totals[group])
-        )
+        return Summary.from_sums(n=n, total=sum(totals[group]), total_of_squares=sum(v * v for v in totals[group]))
 
     def conversion(group: str) -> Summary:
         n = max(visitors[group], len(totals[group]))
@@ -274,7 +273,11 @@ def daily_series(*, period: Period) -> Daily:
             counts[item["kind"]][index[item["day"]]] += item["n"]
     revenue = [ZERO] * len(days)
     for item in (
-        _attributed_lines(period).annotate(day=TruncDate("order__placed_at")).values("day").annotate(r=Sum("line_total")).order_by()
+        _attributed_lines(period)
+        .annotate(day=TruncDate("order__placed_at"))
+        .values("day")
+        .annotate(r=Sum("line_total"))
+        .order_by()
     ):
         if item["day"] in index:
             revenue[index[item["day"]]] += item["r"] or ZERO

@@ -11,6 +11,8 @@ from catalog.models import Attribute, Product
 from recommendations.bundles import BundleInfo, bundles_for_product
 from recommendations.selectors.candidates import LadderInfo, Source, candidates_for_many
 from recommendations.selectors.ranking import (
+    FETCH_MARGIN,
+    ProductReader,
     Recommendation,
     blocked_ids,
     fetch_products,
@@ -136,13 +138,17 @@ def product_page_recommendations(
     bundles = bundles_for_product(product.pk)
     in_cart = set(cart_product_ids)
     ladder = entry.ladder
-    wanted = {c.product_id for c in entry.complements} | {c.product_id for c in entry.upgrades}
-    wanted |= set(ladder.product_ids) if ladder else set()
-    wanted |= {pid for bundle in bundles for pid in bundle.product_ids}
-    products = fetch_products(wanted | {product.pk}, user=user, with_attributes=ladder is not None)
-    anchor = products.get(product.pk, product)
-
     blocked = {product.pk} | in_cart | set(entry.excluded_ids) | shown
+    extra = {product.pk} | {c.product_id for c in entry.upgrades}
+    extra |= set(ladder.product_ids) if ladder else set()
+    extra |= {pid for bundle in bundles for pid in bundle.product_ids}
+    ranked = [c.product_id for c in entry.complements if c.product_id not in blocked and c.product_id not in entry.sibling_ids]
+    products = ProductReader(
+        ranked, head=settings.RECOMMENDATIONS_PRODUCT_PAGE_LIMIT + FETCH_MARGIN, extra=extra, user=user,
+        with_attributes=ladder is not None,
+    )
+    anchor = products.get(product.pk) or product
+
     upgrade = None
     for candidate in entry.upgrades:
         offered = products.get(candidate.product_id)
@@ -185,7 +191,7 @@ def _take(candidates, products, *, blocked: set[int], limit: int, anchor_name: s
     return items
 
 
-def _tier_chart(ladder: LadderInfo, products: dict[int, Product], *, current: Product) -> TierChart | None:
+def _tier_chart(ladder: LadderInfo, products: ProductReader, *, current: Product) -> TierChart | None:
     tiers = [tier for tier in ladder.tiers if tier.product_id in products]
     if len(tiers) < 2:
         return None
@@ -224,7 +230,7 @@ def _cell(attribute: Attribute, value: str | None) -> TierCell:
     return TierCell(text=f"{value} {attribute.unit}".strip())
 
 
-def _bundle_offer(bundles: list[BundleInfo], products: dict[int, Product]) -> BundleOffer | None:
+def _bundle_offer(bundles: list[BundleInfo], products: ProductReader) -> BundleOffer | None:
     for bundle in bundles:
         lines = [(products.get(pid), quantity) for pid, quantity in bundle.items]
         if len(lines) > 1 and all(p is not None and p.is_active and p.stock >= q for p, q in lines):
@@ -249,7 +255,10 @@ def basket_recommendations(
     candidates = candidates_for_many(product_ids)
     ranked = rank_basket(product_ids, candidates)
     blocked = blocked_ids(product_ids, candidates) | set(exclude_ids) | shown
-    products = fetch_products({c.product_id for c, _ in ranked if c.product_id not in blocked} | set(product_ids), user=user)
+    products = ProductReader(
+        [c.product_id for c, _ in ranked if c.product_id not in blocked], head=limit + FETCH_MARGIN,
+        extra=product_ids, user=user,
+    )
     items: list[Recommendation] = []
     for candidate, count in ranked:
         if len(items) >= limit:
@@ -285,8 +294,12 @@ def cart_recommendations(
     candidates = candidates_for_many(anchor_ids)
     ranked = rank_basket(anchor_ids, candidates)
     upgrade_ids = {c.product_id for pid in anchor_ids if pid in candidates for c in candidates[pid].upgrades}
-    products = fetch_products({c.product_id for c, _ in ranked} | upgrade_ids, user=user)
     in_cart = set(anchor_ids)
+    head = settings.RECOMMENDATIONS_CART_LIMIT + settings.RECOMMENDATIONS_SHIPPING_FILLERS + FETCH_MARGIN
+    products = ProductReader(
+        [c.product_id for c, _ in ranked if c.product_id not in in_cart and c.product_id not in shown],
+        head=head, extra=upgrade_ids, user=user,
+    )
 
     upgrades: dict[int, Recommendation] = {}
     taken = in_cart | shown
@@ -307,11 +320,20 @@ def cart_recommendations(
 
     blocked = blocked_ids(anchor_ids, candidates) | taken
     names = {line.product_id: line.product.name for line in lines}
+    wanted = settings.RECOMMENDATIONS_CART_LIMIT + (settings.RECOMMENDATIONS_SHIPPING_FILLERS if free_shipping_gap > 0 else 0)
     available = []
+    closing = 0
     for candidate, count in ranked:
+        # Enough for both blocks: stop before reading the rest of the ranking.
+        if len(available) >= wanted and closing >= settings.RECOMMENDATIONS_SHIPPING_FILLERS:
+            break
+        if free_shipping_gap <= 0 and len(available) >= wanted:
+            break
         offered = products.get(candidate.product_id)
         if recommendable(offered, blocked=blocked):
             available.append((candidate, count, offered))
+            if len(available) > settings.RECOMMENDATIONS_CART_LIMIT and offered.price >= free_shipping_gap:
+                closing += 1
 
     def recommendation(candidate, count, offered) -> Recommendation:
         anchor_name = names.get(candidate.anchor_id) if len(anchor_ids) > 1 else None
@@ -378,7 +400,11 @@ def also_bought(*, product_ids: Sequence[int], user=None, limit: int | None = No
     if entry is None:
         return None
     blocked = blocked_ids(product_ids, candidates)
-    products = fetch_products({c.product_id for c in entry.complements} | {anchor_id}, user=user)
+    limit = limit or settings.RECOMMENDATIONS_CART_LIMIT
+    products = ProductReader(
+        [c.product_id for c in entry.complements if c.product_id not in blocked], head=limit + FETCH_MARGIN,
+        extra={anchor_id}, user=user,
+    )
     anchor = products.get(anchor_id) or Product.objects.get(pk=anchor_id)
-    items = _take(entry.complements, products, blocked=blocked, limit=limit or settings.RECOMMENDATIONS_CART_LIMIT, anchor_name=anchor.name)
+    items = _take(entry.complements, products, blocked=blocked, limit=limit, anchor_name=anchor.name)
     return AlsoBought(anchor=anchor, items=items) if items else None

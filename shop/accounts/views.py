@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from shop.orders.selectors import orders_for_customer
 
@@ -79,7 +79,7 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request)})
 
 
-@require_GET
+@require_safe
 @login_required
 def orders(request):
     page = Paginator(orders_for_customer(user=request.user), ORDERS_PER_PAGE).get_page(request.GET.get("page"))

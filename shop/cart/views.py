@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from .forms import AddToCartForm, RemoveLineForm, UpdateLineForm
 from .selectors import cart_overview
@@ -32,7 +32,7 @@ def _form_error(request, form) -> None:
             messages.error(request, error)
 
 
-@require_GET
+@require_safe
 def detail(request):
     overview = cart_overview(cart_get_for_request(request))
     return render(request, "cart/detail.html", {"overview": overview, "lines": overview.lines, "totals": overview.totals})

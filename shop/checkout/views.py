@@ -2,7 +2,7 @@ import secrets
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from shop.cart.selectors import cart_overview
 from shop.cart.services import cart_get_for_request
@@ -54,7 +54,7 @@ def start(request):
     return render(request, "checkout/details.html", {"form": form, "overview": overview, "totals": overview.totals})
 
 
-@require_http_methods(["GET"])
+@require_safe
 def review(request):
     overview, bounce = _cart_or_redirect(request)
     if bounce:

@@ -34,7 +34,7 @@ from shop.demo import handmade
 from shop.demo.categories import CATEGORY_DESCRIPTIONS, TOP_LEVEL, category_for, category_tree
 from shop.demo.cleaning import CleanDataset, LineRecord, product_name
 from shop.demo.dataset import DEFAULT_DIR, read_dataset
-from shop.demo.images import generate_images
+from shop.demo.images import ImageJob
 from shop.demo.ladders import Candidate, find_ladders, parse_name
 from shop.demo.models import DemoLoad
 from shop.demo.stock import DEFAULT_SEED, stock_for
@@ -324,8 +324,17 @@ def _create_orders(data: CleanDataset, products: dict[str, Product], progress: P
 
     ids = {sku: (product.pk, product.name) for sku, product in products.items()}
     # Money as strings: exact, and the database driver has no Decimal adapter to call per value.
+    # A few thousand distinct amounts among half a million lines: each is formatted once.
+    text: dict[Decimal, str] = {}
+
+    def money(amount: Decimal) -> str:
+        found = text.get(amount)
+        if found is None:
+            found = text[amount] = str(amount)
+        return found
+
     rows = (
-        (order_ids[line.invoice], *ids[line.sku], line.sku, str(line.unit_price), line.quantity, str(line_total))
+        (order_ids[line.invoice], *ids[line.sku], line.sku, money(line.unit_price), line.quantity, money(line_total))
         for line, line_total in zip(data.lines, line_totals)
     )
     columns = ("order_id", "product_id", "name", "sku", "unit_price", "quantity", "line_total")
@@ -435,14 +444,18 @@ def demo_load(
         featured = _feature_products(products, categories) + len(handmade.FEATURED)
         report.timed("catalogue", started)
 
-        started = time.perf_counter()
-        orders, lines = _create_orders(data, products, progress)
-        report.timed("orders", started)
-
-        started = time.perf_counter()
         everything = [*products.values(), *extra.values()]
-        pictures = generate_images(everything, workers=workers, progress=progress) if images else 0
-        report.timed("images", started)
+        job = ImageJob(everything if images else [], workers=workers)
+        try:
+            started = time.perf_counter()
+            orders, lines = _create_orders(data, products, progress)
+            report.timed("orders", started)
+            started = time.perf_counter()
+            pictures = job.finish(progress=progress if images else None)
+            report.timed("images (after the orders)", started)
+        except BaseException:
+            job.cancel()
+            raise
 
         seconds = time.perf_counter() - begun
         DemoLoad.objects.create(

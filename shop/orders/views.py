@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from shop.checkout.payments import PROVIDERS
 
@@ -18,14 +18,14 @@ def _order_context(order):
     }
 
 
-@require_GET
+@require_safe
 def confirmation(request, token):
     """The order confirmation, reached by the unguessable link: works for guests."""
     order = order_for_confirmation(token=token)
     return render(request, "orders/confirmation.html", _order_context(order))
 
 
-@require_GET
+@require_safe
 @login_required
 def detail(request, number):
     order = order_for_customer(user=request.user, number=number)

@@ -164,6 +164,7 @@ def test_inactive_out_of_stock_and_over_stock_lines_are_flagged_and_checkout_is_
     assert "No longer available" in text
     assert "Out of stock" in text
     assert "Only 2 available" in text
+    assert gone.get_absolute_url() not in text  # its page is a 404 now
     assert 'href="/checkout/"' not in text
     response = client.get(reverse("checkout:start"))
     assert response.url == reverse("cart:detail")

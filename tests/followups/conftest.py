@@ -5,7 +5,14 @@ from django.utils import timezone
 
 from shop.cart.models import Cart
 from shop.orders.models import Order
-from tests.factories import CartFactory, CartLineFactory, ComplementFactory, OrderFactory, OrderLineFactory, ProductFactory
+from tests.factories import (
+    CartFactory,
+    CartLineFactory,
+    ComplementFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+)
 
 
 @pytest.fixture
@@ -15,8 +22,11 @@ def kettle_order(db):
     descaler = ProductFactory(name="Descaler", price="6.50")
     ComplementFactory(product=kettle, complement=descaler, pitch="Keeps it limescale-free")
     order = OrderFactory(
-        email="Ada@Example.com", shipping_name="Ada Lovelace", status=Order.Status.SHIPPED,
-        placed_at=timezone.now() - timedelta(days=17), shipped_at=timezone.now() - timedelta(days=15),
+        email="Ada@Example.com",
+        shipping_name="Ada Lovelace",
+        status=Order.Status.SHIPPED,
+        placed_at=timezone.now() - timedelta(days=17),
+        shipped_at=timezone.now() - timedelta(days=15),
     )
     OrderLineFactory(order=order, product=kettle)
     return order

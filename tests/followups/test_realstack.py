@@ -22,7 +22,14 @@ from recommendations.followups.models import FollowUp
 from recommendations.followups.tasks import send_abandoned_cart_emails, send_post_purchase_emails
 from shop.celery import app
 from shop.orders.models import Order
-from tests.factories import CartFactory, CartLineFactory, ComplementFactory, OrderFactory, OrderLineFactory, ProductFactory
+from tests.factories import (
+    CartFactory,
+    CartLineFactory,
+    ComplementFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+)
 
 pytestmark = [pytest.mark.realstack, pytest.mark.django_db(transaction=True)]
 
@@ -65,9 +72,28 @@ def worker(tmp_path, transactional_db):
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "shop", "worker", "-l", "info", "--pool", "solo",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"followups-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "shop",
+            "worker",
+            "-l",
+            "info",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"followups-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + WORKER_READY_SECONDS
     while "ready." not in Path(log.name).read_text():
@@ -97,7 +123,9 @@ def test_a_real_worker_sends_each_follow_up_once(worker):
     # given: a shipped order due its follow-up and an abandoned cart, committed
     kettle = ProductFactory(name="Kettle")
     ComplementFactory(product=kettle, complement=ProductFactory(name="Descaler"))
-    order = OrderFactory(email="ada@example.com", status=Order.Status.SHIPPED, shipped_at=timezone.now() - timedelta(days=15))
+    order = OrderFactory(
+        email="ada@example.com", status=Order.Status.SHIPPED, shipped_at=timezone.now() - timedelta(days=15)
+    )
     OrderLineFactory(order=order, product=kettle)
     cart = CartFactory(email="guest@example.com")
     CartLineFactory(cart=cart, product=kettle)

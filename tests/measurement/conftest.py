@@ -21,8 +21,12 @@ def shopper(client):
 
 
 DETAILS = {
-    "email": "ada@example.com", "name": "Ada Shopper", "line1": "1 High Street", "city": "Leeds",
-    "postcode": "LS1 1AA", "country": "United Kingdom",
+    "email": "ada@example.com",
+    "name": "Ada Shopper",
+    "line1": "1 High Street",
+    "city": "Leeds",
+    "postcode": "LS1 1AA",
+    "country": "United Kingdom",
 }
 
 
@@ -34,5 +38,9 @@ def checkout_through_pages(client, **details):
     initial = review.context["form"].initial
     return client.post(
         "/checkout/place/",
-        {"idempotency_key": initial["idempotency_key"], "expected_total": initial["expected_total"], "payment_method": "bank_transfer"},
+        {
+            "idempotency_key": initial["idempotency_key"],
+            "expected_total": initial["expected_total"],
+            "payment_method": "bank_transfer",
+        },
     )

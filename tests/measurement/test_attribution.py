@@ -43,8 +43,18 @@ def test_a_page_writes_all_its_impressions_in_one_query(django_assert_num_querie
     anchor = products[0]
 
     def page(request):
-        impressions_record(request=request, placement="product_fbt", items=[(p.pk, "curated") for p in products[1:4]], anchor_id=anchor.pk)
-        impressions_record(request=request, placement="product_upgrade", items=[(p.pk, "upgrade") for p in products[4:]], anchor_id=anchor.pk)
+        impressions_record(
+            request=request,
+            placement="product_fbt",
+            items=[(p.pk, "curated") for p in products[1:4]],
+            anchor_id=anchor.pk,
+        )
+        impressions_record(
+            request=request,
+            placement="product_upgrade",
+            items=[(p.pk, "upgrade") for p in products[4:]],
+            anchor_id=anchor.pk,
+        )
         return HttpResponse("ok")
 
     request = _page_request()
@@ -71,13 +81,20 @@ def test_bots_impressions_are_not_recorded():
 
 def test_a_click_is_recorded_and_leads_to_the_product_with_its_origin(shopper):
     anchor, product = ProductFactory(), ProductFactory(slug="bread-knife")
-    response = shopper.get(click_url(product_id=product.pk, placement="product_fbt", source="curated", anchor_id=anchor.pk))
+    response = shopper.get(
+        click_url(product_id=product.pk, placement="product_fbt", source="curated", anchor_id=anchor.pk)
+    )
     assert response.status_code == 302
     assert response["Location"].startswith(product.get_absolute_url() + "?")
     assert "rec_placement=product_fbt" in response["Location"]
     assert f"rec_anchor={anchor.pk}" in response["Location"]
     click = Event.objects.get(kind=Event.Kind.CLICK)
-    assert (click.placement, click.source, click.product_id, click.anchor_id) == ("product_fbt", "curated", product.pk, anchor.pk)
+    assert (click.placement, click.source, click.product_id, click.anchor_id) == (
+        "product_fbt",
+        "curated",
+        product.pk,
+        anchor.pk,
+    )
 
 
 def test_a_tampered_click_link_is_refused_and_records_nothing(shopper):
@@ -102,14 +119,25 @@ def test_an_add_from_a_recommendation_is_recorded_once_however_often_the_line_ch
     shopper.get("/")
     response = shopper.post(
         reverse("cart:add"),
-        {"product": product.pk, "quantity": 1, "rec_placement": "product_fbt", "rec_source": "copurchase", "rec_anchor": anchor.pk},
+        {
+            "product": product.pk,
+            "quantity": 1,
+            "rec_placement": "product_fbt",
+            "rec_source": "copurchase",
+            "rec_anchor": anchor.pk,
+        },
     )
     assert response.status_code == 302
     line = CartLine.objects.get()
     cart_add_product(cart=line.cart, product=product, quantity=2)
     cart_set_quantity(cart=line.cart, line_id=line.pk, quantity=1)
     add = Event.objects.get(kind=Event.Kind.ADD)
-    assert (add.placement, add.source, add.anchor_id, add.group) == ("product_fbt", "copurchase", anchor.pk, shopper.session["rec_group"])
+    assert (add.placement, add.source, add.anchor_id, add.group) == (
+        "product_fbt",
+        "copurchase",
+        anchor.pk,
+        shopper.session["rec_group"],
+    )
 
 
 def test_an_add_made_without_a_recommendation_records_nothing():
@@ -128,8 +156,12 @@ def test_an_add_during_a_staff_preview_is_not_recorded():
 
 def _place(cart, *, rec_group=TREATMENT):
     return order_place(
-        cart=cart, email="ada@example.com", address=ADDRESS, payment_method="bank_transfer",
-        idempotency_key=f"key-{cart.pk}-{timezone.now().timestamp()}", rec_group=rec_group,
+        cart=cart,
+        email="ada@example.com",
+        address=ADDRESS,
+        payment_method="bank_transfer",
+        idempotency_key=f"key-{cart.pk}-{timezone.now().timestamp()}",
+        rec_group=rec_group,
     )
 
 
@@ -168,8 +200,15 @@ def test_cancelled_orders_and_plain_lines_earn_recommendations_nothing():
 
 def test_an_origin_older_than_the_attribution_window_is_not_credited(settings):
     settings.RECOMMENDATIONS_ATTRIBUTION_DAYS = 7
-    stale = CartLineFactory(rec_placement="product_fbt", rec_source="curated", rec_added_at=timezone.now() - timedelta(days=8))
-    fresh = CartLineFactory(cart=stale.cart, rec_placement="cart_complete", rec_source="curated", rec_added_at=timezone.now() - timedelta(days=6))
+    stale = CartLineFactory(
+        rec_placement="product_fbt", rec_source="curated", rec_added_at=timezone.now() - timedelta(days=8)
+    )
+    fresh = CartLineFactory(
+        cart=stale.cart,
+        rec_placement="cart_complete",
+        rec_source="curated",
+        rec_added_at=timezone.now() - timedelta(days=6),
+    )
     assert rec_origins_expire() == 1
     _place(stale.cart)
     rows = {row.placement: row for row in placement_performance(period=Period.last_days(7))}

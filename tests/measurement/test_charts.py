@@ -21,7 +21,11 @@ def test_a_line_has_one_point_per_day_from_the_left_edge_to_the_right():
 
 
 def test_bars_are_as_tall_as_their_share_of_the_axis_and_titled_in_money():
-    chart = bar_chart(days=DAYS, values=[Decimal("0"), Decimal("100.00"), Decimal("50.00"), Decimal("0"), Decimal("25.50")], money=True)
+    chart = bar_chart(
+        days=DAYS,
+        values=[Decimal("0"), Decimal("100.00"), Decimal("50.00"), Decimal("0"), Decimal("25.50")],
+        money=True,
+    )
     heights = [bar.height for bar in chart.bars]
     assert heights[0] == 0 and heights[1] == 2 * heights[2]
     assert all(bar.y + bar.height == chart.bottom for bar in chart.bars)

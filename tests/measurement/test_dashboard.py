@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recommendations.copurchase.models import PairStat, ProductStat, Snapshot
-from tests.recommendations.conftest import publish_pairs
 from recommendations.measurement.models import Event, Visitor
 from recommendations.measurement.selectors import Period, holdout_report
 from recommendations.measurement.statistics import Verdict
@@ -21,6 +20,7 @@ from tests.factories import (
     ProductFactory,
     UpgradeFactory,
 )
+from tests.recommendations.conftest import publish_pairs
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +38,15 @@ def _activity(*, placements: int, orders_per_group: int, days: int = 5):
         for d in range(days):
             when = now - timedelta(days=d)
             events += [
-                Event(kind=kind, placement=f"placement_{p}", source=source, product=products[1], anchor=products[0],
-                      view_id=f"v{p}-{d}-{kind}", created_at=when)
+                Event(
+                    kind=kind,
+                    placement=f"placement_{p}",
+                    source=source,
+                    product=products[1],
+                    anchor=products[0],
+                    view_id=f"v{p}-{d}-{kind}",
+                    created_at=when,
+                )
                 for kind in ("impression", "click", "add")
                 for source in ("curated", "copurchase")
             ]
@@ -50,8 +57,13 @@ def _activity(*, placements: int, orders_per_group: int, days: int = 5):
             order = OrderFactory(rec_group=group, total=Decimal("30.00") + i, placed_at=now - timedelta(days=i % days))
             OrderLineFactory(order=order, product=products[2], quantity=1 + i % 3)
             if group == "treatment":
-                OrderLineFactory(order=order, product=products[3], rec_placement=f"placement_{i % placements}",
-                                 rec_source="curated", rec_anchor=products[0])
+                OrderLineFactory(
+                    order=order,
+                    product=products[3],
+                    rec_placement=f"placement_{i % placements}",
+                    rec_source="curated",
+                    rec_anchor=products[0],
+                )
 
 
 def test_the_dashboard_is_linked_from_the_admin_index(admin_client):
@@ -66,7 +78,15 @@ def test_the_dashboard_shows_placements_uplift_pairs_and_charts(admin_client):
     response = admin_client.get(DASHBOARD, {"days": 7})
     assert response.status_code == 200
     html = response.content.decode()
-    for text in ("placement_0", "placement_1", "Average order value", "Revenue per visitor", "Conversion", "<svg", "<polyline"):
+    for text in (
+        "placement_0",
+        "placement_1",
+        "Average order value",
+        "Revenue per visitor",
+        "Conversion",
+        "<svg",
+        "<polyline",
+    ):
         assert text in html
     assert "Sample too small to tell" not in html
     assert "Top pairs by attributed revenue" in html
@@ -126,7 +146,8 @@ def test_the_health_report_finds_each_kind_of_problem_with_a_link_to_fix_it(admi
     type(ignored).objects.filter(pk__in=[ignored.pk, clicked.pk]).update(created_at=timezone.now() - timedelta(days=45))
     Event.objects.create(kind="click", placement="product_fbt", product=clicked.complement, anchor=clicked.product)
     expired = ComplementFactory(
-        product=ProductFactory(name="Kettle"), complement=ProductFactory(name="Descaler"),
+        product=ProductFactory(name="Kettle"),
+        complement=ProductFactory(name="Descaler"),
         active_until=timezone.now() - timedelta(days=1),
     )
     # when
@@ -147,8 +168,19 @@ def test_the_health_report_finds_each_kind_of_problem_with_a_link_to_fix_it(admi
 def test_a_product_with_computed_partners_has_complements(admin_client):
     snapshot = Snapshot.objects.create(status="live", window_start=timezone.now(), window_end=timezone.now())
     paired, partner = ProductFactory(name="Paired grinder"), ProductFactory(name="Paired beans")
-    PairStat.objects.create(snapshot=snapshot, product_id=paired.pk, partner_id=partner.pk, rank=1, count_ab=3,
-                            count_a=5, count_b=6, support=0.1, confidence=0.6, lift=2.0, score=1.0)
+    PairStat.objects.create(
+        snapshot=snapshot,
+        product_id=paired.pk,
+        partner_id=partner.pk,
+        rank=1,
+        count_ab=3,
+        count_a=5,
+        count_b=6,
+        support=0.1,
+        confidence=0.6,
+        lift=2.0,
+        score=1.0,
+    )
     section = admin_client.get(HEALTH).context["sections"][1]
     subjects = [finding.subject for finding in section.findings]
     assert "Paired grinder" not in subjects
@@ -184,10 +216,12 @@ def test_explain_a_pair_gives_counts_support_confidence_both_ways_lift_and_snaps
 def test_a_pair_too_weak_to_keep_still_shows_each_products_orders(admin_client):
     a, b = ProductFactory(name="Toaster"), ProductFactory(name="Umbrella")
     snapshot = publish_pairs({a: [(ProductFactory(), 5, 40, 9)]}, order_count=200)
-    ProductStat.objects.bulk_create([
-        ProductStat(snapshot=snapshot, product_id=a.pk, order_count=40),
-        ProductStat(snapshot=snapshot, product_id=b.pk, order_count=7),
-    ])
+    ProductStat.objects.bulk_create(
+        [
+            ProductStat(snapshot=snapshot, product_id=a.pk, order_count=40),
+            ProductStat(snapshot=snapshot, product_id=b.pk, order_count=7),
+        ]
+    )
     response = admin_client.get(EXPLAIN, {"product_a": a.pk, "product_b": b.pk})
     explanation = response.context["explanation"]
     assert (explanation.count_a, explanation.count_b, explanation.count_ab) == (40, 7, 0)
@@ -216,3 +250,16 @@ def test_the_pair_form_uses_the_admin_autocomplete(admin_client):
         {"term": "Searchable", "app_label": "measurement", "model_name": "event", "field_name": "product"},
     )
     assert found.json()["results"] == [{"id": str(product.pk), "text": "Searchable toaster"}]
+
+
+def test_the_health_report_query_count_does_not_grow_with_the_findings(admin_client, django_assert_max_num_queries):
+    ComplementFactory(complement=ProductFactory(is_active=False))
+    ProductFactory()
+    with django_assert_max_num_queries(12) as few:
+        admin_client.get(HEALTH)
+    for _ in range(30):
+        ComplementFactory(complement=ProductFactory(stock=0), active_until=timezone.now() - timedelta(days=2))
+        ProductFactory()
+    with django_assert_max_num_queries(len(few.captured_queries) + 2):  # + the COUNTs of long sections
+        html = admin_client.get(HEALTH).content.decode()
+    assert "Showing 25 of" in html

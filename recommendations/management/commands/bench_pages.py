@@ -179,9 +179,9 @@ class Command(BaseCommand):
         for i, path in enumerate(paths):
             if cookies:
                 client.cookies[settings.SESSION_COOKIE_NAME] = cookies[i % len(cookies)].split("=", 1)[1]
-            client.get(path, secure=True)  # warm
+            client.get(path, secure=True, HTTP_HOST="localhost")  # warm
             with CaptureQueriesContext(connection) as queries:
-                response = client.get(path, secure=True)
+                response = client.get(path, secure=True, HTTP_HOST="localhost")
             if response.status_code == 200:
                 counts.append(len(queries))
         return counts

@@ -81,11 +81,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--visitors", type=int, default=300)
-        parser.add_argument("--accept", type=float, default=0.35, help="Chance a buyer in treatment takes the first recommendation.")
-        parser.add_argument("--buy", type=float, default=0.5, help="Chance a visitor buys the product they look at.")
-        parser.add_argument("--click-only", type=float, default=0.1, help="Chance a visitor clicks a recommendation and buys nothing more.")
         parser.add_argument(
-            "--holdout-share", type=float, default=None,
+            "--accept", type=float, default=0.35, help="Chance a buyer in treatment takes the first recommendation."
+        )
+        parser.add_argument("--buy", type=float, default=0.5, help="Chance a visitor buys the product they look at.")
+        parser.add_argument(
+            "--click-only",
+            type=float,
+            default=0.1,
+            help="Chance a visitor clicks a recommendation and buys nothing more.",
+        )
+        parser.add_argument(
+            "--holdout-share",
+            type=float,
+            default=None,
             help="Override the control share for this run (default: the site's setting). 0.5 balances the groups.",
         )
         parser.add_argument("--pool", type=int, default=60, help="How many different products the visitors look at.")
@@ -108,7 +117,9 @@ class Command(BaseCommand):
         if HOLDOUT_MIDDLEWARE not in settings.MIDDLEWARE:
             self.stderr.write(f"Note: {HOLDOUT_MIDDLEWARE} is not in MIDDLEWARE; added for this run.")
             middleware = list(settings.MIDDLEWARE)
-            middleware.insert(middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, HOLDOUT_MIDDLEWARE)
+            middleware.insert(
+                middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, HOLDOUT_MIDDLEWARE
+            )
             overrides["MIDDLEWARE"] = middleware
         if options["holdout_share"] is not None:
             overrides["RECOMMENDATIONS_HOLDOUT_SHARE"] = options["holdout_share"]
@@ -124,7 +135,9 @@ class Command(BaseCommand):
                 if order_id:
                     orders[group].append(order_id)
                 if (number + 1) % 50 == 0:
-                    self.stdout.write(f"  {number + 1} visitors, {requests} requests, {time.monotonic() - started:.0f}s")
+                    self.stdout.write(
+                        f"  {number + 1} visitors, {requests} requests, {time.monotonic() - started:.0f}s"
+                    )
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"{options['visitors']} visitors ({visitors[TREATMENT]} treatment, {visitors[CONTROL]} control), "
@@ -138,7 +151,10 @@ class Command(BaseCommand):
         """Products whose page shows a "frequently bought together" block, with the first
         item it offers and what taking it changes in the order total."""
         candidates = list(
-            Product.objects.available().filter(stock__gte=20).order_by("-sales_count").values_list("pk", flat=True)[: size * 4]
+            Product.objects.available()
+            .filter(stock__gte=20)
+            .order_by("-sales_count")
+            .values_list("pk", flat=True)[: size * 4]
         )
         self.rng.shuffle(candidates)
         offers = []
@@ -157,7 +173,9 @@ class Command(BaseCommand):
 
     def _visit(self, number: int, offers: list[Offer], options) -> tuple[str, int | None, int]:
         rng = self.rng
-        client = Client(HTTP_USER_AGENT=f"Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36 SimShopper/{number}")
+        client = Client(
+            HTTP_USER_AGENT=f"Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36 SimShopper/{number}"
+        )
         made = 0
 
         def get(url, **kwargs):
@@ -189,8 +207,10 @@ class Command(BaseCommand):
                 post(
                     reverse("recommendations:add"),
                     {
-                        "product": offer.first_item.pk, "rec_placement": offer.placement,
-                        "rec_source": offer.source, "rec_anchor": offer.product.pk,
+                        "product": offer.first_item.pk,
+                        "rec_placement": offer.placement,
+                        "rec_source": offer.source,
+                        "rec_anchor": offer.product.pk,
                     },
                 )
             get(reverse("cart:detail"))
@@ -200,8 +220,12 @@ class Command(BaseCommand):
 
     def _checkout(self, client, number, get, post) -> int | None:
         details = {
-            "email": f"sim{number}@shoppers.example", "name": f"Sim Shopper {number}", "line1": f"{number} Test Street",
-            "city": "Leeds", "postcode": "LS1 1AA", "country": "United Kingdom",
+            "email": f"sim{number}@shoppers.example",
+            "name": f"Sim Shopper {number}",
+            "line1": f"{number} Test Street",
+            "city": "Leeds",
+            "postcode": "LS1 1AA",
+            "country": "United Kingdom",
         }
         if post(reverse("checkout:start"), details).status_code != 302:
             return None
@@ -255,7 +279,8 @@ class Command(BaseCommand):
             note = "" if result.verdict != "too_small" else "  (sample too small to tell)"
             self.stdout.write(
                 f"{label:<26}{fmt.format(truth):>12}{fmt.format(interval.difference):>11}   "
-                f"[{fmt.format(interval.low)}, {fmt.format(interval.high)}]".ljust(26) + f"   {verdict}{note}"
+                f"[{fmt.format(interval.low)}, {fmt.format(interval.high)}]".ljust(26)
+                + f"   {verdict}{note}"
             )
         conversion = compare(
             treatment=Summary.proportion(successes=len(orders[TREATMENT]), n=visitors[TREATMENT]),
@@ -274,4 +299,6 @@ class Command(BaseCommand):
             f"\nTrue order-value effect = accept ({accept}) × mean change from adding the first recommendation "
             f"(£{mean_change:.2f} over {len(offers)} products, shipping and bundle discounts included)."
         )
-        self.stdout.write("The admin's Recommendations dashboard shows these orders with every other one in the period.")
+        self.stdout.write(
+            "The admin's Recommendations dashboard shows these orders with every other one in the period."
+        )
