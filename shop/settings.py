@@ -245,13 +245,25 @@ RECOMMENDATIONS_ATTRIBUTION_DAYS = env.int("RECOMMENDATIONS_ATTRIBUTION_DAYS", d
 # Below this many orders in either group the dashboard says the sample is too small to tell.
 RECOMMENDATIONS_MIN_SAMPLE = env.int("RECOMMENDATIONS_MIN_SAMPLE", default=30)
 FOLLOWUP_POST_PURCHASE_DAYS = env.int("FOLLOWUP_POST_PURCHASE_DAYS", default=14)
-# Per-category delays, by category slug, e.g. FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY=coffee=7,tea=7
-FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY = env.dict("FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY", cast={"value": int}, default={})
+# Per-category delays, by category slug, e.g. FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY="coffee=7;tea=5"
+FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY = env.dict(
+    "FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY", cast={"value": int}, default={}
+)
 FOLLOWUP_ABANDONED_CART_HOURS = env.int("FOLLOWUP_ABANDONED_CART_HOURS", default=24)
 CELERY_BEAT_SCHEDULE |= {
-    "followups-post-purchase": {"task": "recommendations.followups.tasks.send_post_purchase_emails", "schedule": crontab(minute=15)},
-    "followups-abandoned-carts": {"task": "recommendations.followups.tasks.send_abandoned_cart_emails", "schedule": crontab(minute="*/30")},
-    "measurement-expire-rec-origins": {"task": "recommendations.measurement.tasks.expire_rec_origins", "schedule": crontab(minute=5)},
+    "followups-post-purchase": {
+        "task": "recommendations.followups.tasks.send_post_purchase_emails",
+        "schedule": crontab(minute=15),
+    },
+    "followups-abandoned-carts": {
+        "task": "recommendations.followups.tasks.send_abandoned_cart_emails",
+        "schedule": crontab(minute="*/30"),
+    },
+    # Enforces RECOMMENDATIONS_ATTRIBUTION_DAYS on cart lines (see measurement.services).
+    "measurement-expire-rec-origins": {
+        "task": "recommendations.measurement.tasks.expire_rec_origins",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # RECOMMENDATIONS: co-purchase

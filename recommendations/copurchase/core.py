@@ -57,14 +57,14 @@ def baskets_from_lines(*, order_ids: np.ndarray, product_ids: np.ndarray, item_i
     order_ids = np.asarray(order_ids, dtype=np.int64)
     product_ids = np.asarray(product_ids, dtype=np.int64)
     if item_ids is None:
-        item_ids, cols = np.unique(product_ids, return_inverse=True)
+        item_ids, cols = dense_index(product_ids)
     else:
         item_ids = np.asarray(item_ids, dtype=np.int64)
         cols = np.searchsorted(item_ids, product_ids)
         cols[cols == len(item_ids)] = 0
         known = item_ids[cols] == product_ids if len(item_ids) else np.zeros(len(product_ids), bool)
         order_ids, cols = order_ids[known], cols[known]
-    _, rows = np.unique(order_ids, return_inverse=True)
+    _, rows = dense_index(order_ids)
     n_rows = int(rows.max()) + 1 if len(rows) else 0
     matrix = sp.csr_matrix(
         (np.ones(len(rows), dtype=np.int64), (rows, cols)), shape=(n_rows, len(item_ids))
@@ -89,6 +89,21 @@ def values_at(matrix: sp.spmatrix, rows: np.ndarray, cols: np.ndarray) -> np.nda
     if not len(stored):
         return np.zeros(len(wanted), dtype=matrix.dtype)
     return np.where(stored[pos] == wanted, m.data[order][pos], 0)
+
+
+def dense_index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(ids, return_inverse=True) without the sort when ids span a compact range
+    (database ids do): a bitmap and a cumulative sum, O(n) instead of O(n log n)."""
+    if not len(ids):
+        return ids.astype(np.int64), np.zeros(0, np.int64)
+    lo, hi = int(ids.min()), int(ids.max())
+    if hi - lo > 8 * len(ids) + 1_000_000:
+        return np.unique(ids, return_inverse=True)
+    offsets = ids - lo
+    present = np.zeros(hi - lo + 1, dtype=bool)
+    present[offsets] = True
+    position = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present).astype(np.int64) + lo, position[offsets]
 
 
 def size_weights(sizes: np.ndarray, *, gamma: float) -> np.ndarray:
@@ -210,12 +225,9 @@ def count_baskets(baskets: Baskets, *, gamma: float) -> Counts:
     weighted_x = sp.csr_matrix((np.repeat(packed_rows, baskets.sizes), x.indices, x.indptr), shape=x.shape)
     gram = (x.T.tocsr() @ weighted_x).tocsr()
     item_counts = np.asarray(x.sum(axis=0)).ravel().astype(np.int64)
-    upper = sp.triu(gram, k=1, format="csr")
-    upper.sort_indices()
-    pairs = upper.copy()
-    pairs.data = upper.data & COUNT_MASK
-    weighted = upper.copy()
-    weighted.data = upper.data >> COUNT_BITS
+    upper = _strict_upper(gram)
+    pairs = sp.csr_matrix((upper.data & COUNT_MASK, upper.indices, upper.indptr), shape=upper.shape)
+    weighted = sp.csr_matrix((upper.data >> COUNT_BITS, upper.indices, upper.indptr), shape=upper.shape)
     return Counts(
         item_ids=baskets.item_ids,
         item_counts=item_counts,
@@ -224,6 +236,17 @@ def count_baskets(baskets: Baskets, *, gamma: float) -> Counts:
         n_orders=baskets.n_orders,
         gamma=gamma,
     )
+
+
+def _strict_upper(m: sp.csr_matrix) -> sp.csr_matrix:
+    """The entries above the diagonal, in their CSR order. One masked pass over the arrays,
+    where sp.triu goes through COO and back (twice the time on 17M entries)."""
+    n_rows = m.shape[0]
+    rows = np.repeat(np.arange(n_rows, dtype=m.indices.dtype), np.diff(m.indptr))
+    keep = m.indices > rows
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows[keep], minlength=n_rows), out=indptr[1:])
+    return sp.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
 
 
 def count_lines(*, order_ids: np.ndarray, product_ids: np.ndarray, gamma: float) -> Counts:

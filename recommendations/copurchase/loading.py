@@ -1,13 +1,14 @@
 """Reading order lines out of the database as numpy arrays, in bulk.
 
-On PostgreSQL the rows stream out through `COPY (SELECT …) TO STDOUT (FORMAT binary)`: bigint
-columns only, so every row has a fixed width and numpy parses the stream without a Python
-object per row. Other databases use a plain cursor with `fetchmany` in chunks.
+On PostgreSQL the ids stream out as `array_agg` slices through `COPY … TO STDOUT (FORMAT
+binary)`: bigint array elements have a fixed width, so numpy reads them straight from the
+protocol bytes, no Python object per line. Other databases use `fetchmany` in chunks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import struct
 from collections.abc import Callable
 
 import numpy as np
@@ -16,8 +17,9 @@ from django.db import connection
 from shop.orders.models import Order, OrderLine
 
 FETCH_CHUNK = 100_000
-# Parse the COPY stream every ~16 MB so the raw bytes never pile up next to the arrays.
-COPY_PARSE_BYTES = 16 * 1024 * 1024
+# Orders per array slice on PostgreSQL: ~500k lines, a 6 MB message, a bounded transient copy.
+ORDERS_PER_SLICE = 100_000
+_PG_INT8_ELEMENT = np.dtype([("len", ">i4"), ("v", ">i8")])
 
 _PG_HEADER = 19  # b"PGCOPY\n\377\r\n\0" + int32 flags + int32 header-extension length
 
@@ -65,59 +67,62 @@ def _load_generic(sql: str, params: list, progress: Progress | None) -> tuple[np
     return data[:, 0].copy(), data[:, 1].copy()
 
 
-def _copy_binary_int8(sql: str, params: list, columns: int, progress: Progress | None = None) -> list[np.ndarray]:
-    """COPY … TO STDOUT (FORMAT binary) of bigint columns, parsed by numpy in ~16 MB steps."""
-    row = np.dtype([("n", ">i2")] + [x for i in range(columns) for x in ((f"l{i}", ">i4"), (f"c{i}", ">i8"))])
-    parts: list[list[np.ndarray]] = [[] for _ in range(columns)]
-    buffer = bytearray()
-    header_done = False
+def _copy_int8_arrays(sql: str, params: list) -> list[np.ndarray]:
+    """Run `sql` (one row of `array_agg(bigint)` columns) through binary COPY; the arrays.
 
-    def parse(final: bool) -> None:
-        nonlocal buffer, header_done
-        start = 0
-        if not header_done:
-            if len(buffer) < _PG_HEADER:
-                return
-            start, header_done = _PG_HEADER, True
-        usable = (len(buffer) - start - (2 if final else 0)) // row.itemsize  # the int16 -1 trailer
-        if usable > 0:
-            rows = np.frombuffer(buffer, dtype=row, count=usable, offset=start)
-            for i in range(columns):
-                parts[i].append(rows[f"c{i}"].astype(np.int64))
-            if progress:
-                progress(usable)
-        buffer = buffer[start + max(usable, 0) * row.itemsize :]
-
+    Why arrays: binary COPY sends one protocol message per row, and psycopg hands each to
+    Python; 5M two-column rows cost 14.5 s of Python loop where psql needs 3.6 s. A handful
+    of rows holding a million-element array each stream the same data in about 2.7 s.
+    """
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)", params) as copy:
-            for block in copy:
-                buffer += block
-                if len(buffer) >= COPY_PARSE_BYTES:
-                    parse(final=False)
-        parse(final=True)
-    return [np.concatenate(p) if p else np.zeros(0, np.int64) for p in parts]
+            data = b"".join(bytes(block) for block in copy)
+    offset = _PG_HEADER
+    (n_fields,) = struct.unpack_from(">h", data, offset)
+    offset += 2
+    arrays = []
+    for _ in range(n_fields):
+        (length,) = struct.unpack_from(">i", data, offset)
+        offset += 4
+        if length == -1:  # array_agg of no rows is NULL
+            arrays.append(np.zeros(0, np.int64))
+            continue
+        ndim, _, _ = struct.unpack_from(">iii", data, offset)
+        count = struct.unpack_from(">i", data, offset + 12)[0] if ndim else 0
+        header = 12 + 8 * ndim
+        values = np.frombuffer(data, dtype=_PG_INT8_ELEMENT, count=count, offset=offset + header)
+        arrays.append(values["v"].astype(np.int64))
+        offset += length
+    return arrays
 
 
 def _load_postgres(params: list, *, with_id_range: bool, progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
     """Two plain scans instead of one join: the counted order ids of the window, then the
-    lines of that id span, filtered in numpy with a bitmap. Measured at 1M orders / 5M
-    lines: 14 s for the join, about half for the two streams."""
+    lines of that id span in slices, filtered in numpy with a bitmap. Measured at 1M orders /
+    5M lines: 14 s for the join streamed row by row, about 4 s this way."""
     order, line = Order._meta.db_table, OrderLine._meta.db_table
-    sql = f"SELECT id FROM {order} WHERE placed_at >= %s AND placed_at < %s AND status <> %s"
+    sql = f"SELECT array_agg(id) FROM {order} WHERE placed_at >= %s AND placed_at < %s AND status <> %s"
     if with_id_range:
         sql += " AND id >= %s AND id < %s"
-    (order_ids,) = _copy_binary_int8(sql, params, 1)
+    (order_ids,) = _copy_int8_arrays(sql, params)
     if not len(order_ids):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     lo, hi = int(order_ids.min()), int(order_ids.max())
-    lines_sql = (
-        f"SELECT order_id, product_id FROM {line} WHERE order_id >= %s AND order_id <= %s AND product_id IS NOT NULL"
-    )
-    orders, products = _copy_binary_int8(lines_sql, [lo, hi], 2, progress)
     counted = np.zeros(hi - lo + 1, dtype=bool)
     counted[order_ids - lo] = True
-    keep = counted[orders - lo]
-    return orders[keep], products[keep]
+    lines_sql = (
+        f"SELECT array_agg(order_id), array_agg(product_id) FROM {line} "
+        f"WHERE order_id >= %s AND order_id < %s AND product_id IS NOT NULL"
+    )
+    orders, products = [], []
+    for start in range(lo, hi + 1, ORDERS_PER_SLICE):
+        slice_orders, slice_products = _copy_int8_arrays(lines_sql, [start, min(start + ORDERS_PER_SLICE, hi + 1)])
+        keep = counted[slice_orders - lo]
+        orders.append(slice_orders[keep])
+        products.append(slice_products[keep])
+        if progress:
+            progress(int(keep.sum()))
+    return np.concatenate(orders), np.concatenate(products)
 
 
 def load_recent_baskets(*, before: dt.datetime, orders: int) -> list[set[int]]:

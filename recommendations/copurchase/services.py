@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict
 
 from django.conf import settings
@@ -31,7 +32,7 @@ from .models import PairStat, ProductStat, Snapshot, SnapshotCounts
 from .quality import quality_check
 from .scoring import ScoreParams, score_counts
 from .signals import snapshot_published
-from .writing import write_snapshot_rows
+from .writing import write_snapshot_counts, write_snapshot_rows
 
 logger = logging.getLogger(__name__)
 
@@ -53,23 +54,21 @@ def refresh_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
 
 
 class Timer:
+    """Seconds spent per stage, reported to an optional callback (the progress bar)."""
+
     def __init__(self, stage: Stage | None = None):
         self.timings: dict[str, float] = {}
         self._stage = stage
 
+    @contextmanager
     def __call__(self, name: str):
-        timer = self
-
-        class _Span:
-            def __enter__(self):
-                if timer._stage:
-                    timer._stage(name)
-                self.start = time.perf_counter()
-
-            def __exit__(self, *exc):
-                timer.timings[name] = round(timer.timings.get(name, 0.0) + time.perf_counter() - self.start, 3)
-
-        return _Span()
+        if self._stage:
+            self._stage(name)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - start, 3)
 
 
 def snapshots_fail_abandoned() -> int:
@@ -101,22 +100,16 @@ def incremental_base(*, window_start: dt.datetime, window_end: dt.datetime, para
     return live
 
 
-def counts_incremental(*, base: Snapshot, window_start: dt.datetime, window_end: dt.datetime, gamma: float) -> Counts:
-    counts = Counts.from_bytes(base.counts.data)
-    added = count_lines(
-        **dict(zip(("order_ids", "product_ids"), load_lines(window_start=base.window_end, window_end=window_end))),
-        gamma=gamma,
-    )
-    expired = count_lines(
-        **dict(zip(("order_ids", "product_ids"), load_lines(window_start=base.window_start, window_end=window_start))),
-        gamma=gamma,
-    )
-    return counts + added - expired
-
-
-def counts_full(*, window_start: dt.datetime, window_end: dt.datetime, gamma: float, progress=None) -> Counts:
+def counts_of_window(*, window_start: dt.datetime, window_end: dt.datetime, gamma: float, progress=None) -> Counts:
     order_ids, product_ids = load_lines(window_start=window_start, window_end=window_end, progress=progress)
     return count_lines(order_ids=order_ids, product_ids=product_ids, gamma=gamma)
+
+
+def counts_incremental(*, base: Snapshot, window_start: dt.datetime, window_end: dt.datetime, gamma: float) -> Counts:
+    counts = Counts.from_bytes(base.counts.data)
+    added = counts_of_window(window_start=base.window_end, window_end=window_end, gamma=gamma)
+    expired = counts_of_window(window_start=base.window_start, window_end=window_start, gamma=gamma)
+    return counts + added - expired
 
 
 def snapshot_start(
@@ -161,7 +154,9 @@ def copurchase_refresh(
             if base:
                 counts = counts_incremental(base=base, window_start=window_start, window_end=window_end, gamma=params.gamma)
             else:
-                counts = counts_full(window_start=window_start, window_end=window_end, gamma=params.gamma, progress=progress)
+                counts = counts_of_window(
+                    window_start=window_start, window_end=window_end, gamma=params.gamma, progress=progress
+                )
         return snapshot_finish(snapshot=snapshot, counts=counts, params=params, timer=timer, started=started, holder=holder)
     except BaseException as exc:
         if snapshot is not None:
@@ -194,6 +189,8 @@ def snapshot_finish(
         raise LeaseBusy("the refresh lease expired during the build; another refresh took over")
     with timer("write"):
         write_snapshot_rows(snapshot=snapshot, top=top, counts=counts)
+    with timer("write_counts"):
+        write_snapshot_counts(snapshot=snapshot, counts=counts)
     with timer("quality"):
         live = Snapshot.objects.filter(status=Snapshot.Status.LIVE).first()
         gate = quality_check(top=top, live=live, window_end=snapshot.window_end)

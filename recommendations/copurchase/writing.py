@@ -56,7 +56,7 @@ def _copy_binary(table: str, columns: list[tuple[str, str]], values: dict[str, n
 
 
 def write_snapshot_rows(*, snapshot: Snapshot, top: TopPartners, counts: Counts) -> None:
-    """The partner rows, product order counts and raw counts of a (building) snapshot."""
+    """The partner rows and product order counts of a (building) snapshot."""
     n_pairs, n_products = len(top), counts.n_items
     pair_values = {
         "snapshot_id": np.full(n_pairs, snapshot.pk, dtype=np.int64),
@@ -82,6 +82,10 @@ def write_snapshot_rows(*, snapshot: Snapshot, top: TopPartners, counts: Counts)
     else:
         _bulk(PairStat, pair_values, n_pairs)
         _bulk(ProductStat, product_values, n_products)
+
+
+def write_snapshot_counts(*, snapshot: Snapshot, counts: Counts) -> None:
+    """The raw counts, the base of the next incremental run."""
     blob = counts.to_bytes()
     SnapshotCounts.objects.update_or_create(snapshot=snapshot, defaults={"data": blob, "size": len(blob)})
 

@@ -1,0 +1,16 @@
+"""What recommendations earn, measured honestly.
+
+- Holdout (holdout.py, middleware.py): RECOMMENDATIONS_HOLDOUT_SHARE of visitors are kept in
+  a control group that sees no recommendation; sticky per session and, once signed in, per
+  customer; copied onto the order (Order.rec_group) by the checkout. Bots and staff are left
+  out and never counted.
+- Events (models.Event, services.py): impressions (buffered per request, one INSERT after
+  the page rendered), clicks (the signed /r/<token>/ redirect, clicks.py) and adds to cart
+  (recorded where the cart line is saved, receivers.py).
+- Purchases are not events: they are the order lines whose rec_* fields the checkout copied
+  from the cart line, so each is credited once, to the placement it was added from. The
+  attribution window (RECOMMENDATIONS_ATTRIBUTION_DAYS) is enforced on the cart lines by an
+  hourly beat task (services.rec_origins_expire).
+- Reports in the admin (admin.py): the dashboard (selectors.py, statistics.py, charts.py),
+  the health report (health.py) and "explain a pair" (explain.py).
+"""

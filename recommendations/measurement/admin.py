@@ -63,9 +63,8 @@ class ReportAdmin(admin.ModelAdmin):
         return False
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         view = self.admin_site.admin_view(self.changelist_view)
-        return [path("", view, name="%s_%s_changelist" % info)]
+        return [path("", view, name=f"{self.opts.app_label}_{self.opts.model_name}_changelist")]
 
     def render_report(self, request, template: str, title: str, **context):
         if not self.has_view_permission(request):

@@ -120,7 +120,7 @@ def bar_chart(*, days: Sequence[date], values: Sequence[float], money: bool = Fa
     width = max(min(step_x * 0.7, 28), 2)
     base = HEIGHT - BOTTOM
     bars = []
-    for i, (day, value) in enumerate(zip(days, values)):
+    for i, (day, value) in enumerate(zip(days, values, strict=True)):
         top_y = y(float(value))
         bars.append(
             Bar(

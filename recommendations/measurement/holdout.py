@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from .models import CustomerGroup, Group, Visitor
 
@@ -86,7 +86,8 @@ def _customer_group(user, *, session_group: str | None) -> str:
         return stored
     group = session_group or bucket_for(f"user:{user.pk}")
     try:
-        CustomerGroup.objects.create(user=user, group=group)
+        with transaction.atomic():
+            CustomerGroup.objects.create(user=user, group=group)
     except IntegrityError:
         # Two first requests of the same customer raced: the other one decided.
         group = CustomerGroup.objects.values_list("group", flat=True).get(user=user)

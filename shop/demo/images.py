@@ -9,6 +9,7 @@ orders. The workers inherit Django's set-up and only write files; every database
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 from collections.abc import Sequence
@@ -58,7 +59,13 @@ class ImageJob:
         fork = "fork" in multiprocessing.get_all_start_methods()
         if workers > 1 and fork and len(self.products) > CHUNK * workers:
             # Forked workers inherit the parent's open database connection but never touch it.
-            self.pool = multiprocessing.get_context("fork").Pool(workers)
+            # Frozen objects are skipped by the children's garbage collector, which would
+            # otherwise write to (and so copy) every page holding the half million order lines.
+            gc.freeze()
+            try:
+                self.pool = multiprocessing.get_context("fork").Pool(workers)
+            finally:
+                gc.unfreeze()
             self.results = self.pool.imap(_draw, self.products, chunksize=CHUNK)
 
     def finish(self, *, progress=None) -> int:

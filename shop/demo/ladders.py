@@ -121,7 +121,7 @@ def _pick(candidates: list[tuple[Candidate, Tier]]) -> list[Tier]:
 
 
 def _rising(tiers: list[Tier]) -> bool:
-    return len(tiers) >= 2 and all(a.price < b.price for a, b in zip(tiers, tiers[1:]))
+    return len(tiers) >= 2 and all(a.price < b.price for a, b in zip(tiers, tiers[1:], strict=False))
 
 
 def _recommend_pieces(tiers: list[Tier]) -> int:

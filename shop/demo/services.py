@@ -5,26 +5,25 @@ picture files. The data comes from the compact data set shipped in shop/demo/dat
 (see shop/demo/dataset.py), already cleaned by shop/demo/cleaning.py.
 
 Measured on this 2-core machine for the whole data set (3,812 products, 19,773 orders,
-517,736 lines): see the figures in the module docstring of load_demo.
+517,736 order lines, 3,812 pictures), shared with other jobs (load average 3–6):
+PostgreSQL 40 s, SQLite 64 s wall; about 15–22 CPU seconds in this process and 28 in
+the two picture workers, which run while the orders are inserted (shop/demo/images.py).
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from decimal import Decimal
-from itertools import groupby, islice
+from itertools import groupby
 from operator import attrgetter
 from pathlib import Path
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.text import slugify
 
 from catalog.models import Attribute, Category, Product, ProductAttributeValue, ProductImage
@@ -34,18 +33,13 @@ from shop.demo import handmade
 from shop.demo.categories import CATEGORY_DESCRIPTIONS, TOP_LEVEL, category_for, category_tree
 from shop.demo.cleaning import CleanDataset, LineRecord, product_name
 from shop.demo.dataset import DEFAULT_DIR, read_dataset
+from shop.demo.history import create_orders, order_number, placed_at
 from shop.demo.images import ImageJob
 from shop.demo.ladders import Candidate, find_ladders, parse_name
 from shop.demo.models import DemoLoad
 from shop.demo.stock import DEFAULT_SEED, stock_for
-from shop.orders.models import Order, OrderLine, new_access_token
+from shop.orders.models import Order, OrderLine
 
-ORDER_PREFIX = "OR"
-SOURCE_TZ = ZoneInfo("Europe/London")  # the shop's invoices are in UK local time
-ORDER_BATCH = 2000
-LINE_BATCH = 20_000
-FEATURED_PER_CATEGORY = 1
-CENT = Decimal("0.01")
 
 class ProgressBar(Protocol):
     def update(self, n: int = 1) -> object: ...
@@ -81,19 +75,6 @@ class LoadReport:
 
 def demo_is_loaded() -> bool:
     return DemoLoad.objects.exists()
-
-
-def order_number(invoice: str) -> str:
-    return f"{ORDER_PREFIX}{invoice}"
-
-
-def order_email(*, invoice: str, customer: str) -> str:
-    return f"customer-{customer}@example.com" if customer else f"guest-{invoice}@example.com"
-
-
-def placed_at(local: str) -> datetime:
-    """ "2010-12-01 08:26" (UK local time) as an aware datetime."""
-    return datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=SOURCE_TZ)
 
 
 def unique_slugs(names: dict[str, str]) -> dict[str, str]:
@@ -156,9 +137,7 @@ def _first_sold(data: CleanDataset) -> dict[str, str]:
     return first
 
 
-def _create_products(
-    data: CleanDataset, categories: dict, *, seed: int, sales: Counter
-) -> dict[str, Product]:
+def _create_products(data: CleanDataset, categories: dict, *, seed: int, sales: Counter) -> dict[str, Product]:
     names = {p.sku: product_name(p.description) for p in data.products}
     slugs = unique_slugs(names)
     products = []
@@ -211,11 +190,13 @@ def _create_data_ladders(products: dict[str, Product], attributes: dict[str, Att
     for product in products.values():
         parsed = parse_name(product.name)
         if parsed.size:
-            values.append(ProductAttributeValue(product=product, attribute=attributes["Size"],
-                                                value=parsed.size.title()))
+            values.append(
+                ProductAttributeValue(product=product, attribute=attributes["Size"], value=parsed.size.title())
+            )
         if parsed.pieces:
-            values.append(ProductAttributeValue(product=product, attribute=attributes["Pieces"],
-                                                value=str(parsed.pieces)))
+            values.append(
+                ProductAttributeValue(product=product, attribute=attributes["Pieces"], value=str(parsed.pieces))
+            )
     ladders = find_ladders(
         Candidate(key=p.sku, name=p.name, price=p.price, popularity=p.sales_count) for p in products.values()
     )
@@ -224,20 +205,29 @@ def _create_data_ladders(products: dict[str, Product], attributes: dict[str, Att
     for ladder in ladders:
         for tier in ladder.tiers:
             if tier.size and (tier.key, "Size") not in has_value:
-                values.append(ProductAttributeValue(product=products[tier.key], attribute=attributes["Size"],
-                                                    value=tier.size))
+                values.append(
+                    ProductAttributeValue(product=products[tier.key], attribute=attributes["Size"], value=tier.size)
+                )
             if tier.pieces and (tier.key, "Pieces") not in has_value:
-                values.append(ProductAttributeValue(product=products[tier.key], attribute=attributes["Pieces"],
-                                                    value=str(tier.pieces)))
+                values.append(
+                    ProductAttributeValue(
+                        product=products[tier.key], attribute=attributes["Pieces"], value=str(tier.pieces)
+                    )
+                )
     ProductAttributeValue.objects.bulk_create(values, batch_size=500)
 
     rows = TierLadder.objects.bulk_create(
         [TierLadder(name=product_name(ladder.name), hide_identical_rows=True) for ladder in ladders]
     )
     tiers = [
-        LadderTier(ladder=row, product=products[tier.key], label=tier.label, position=position,
-                   is_recommended=position == ladder.recommended)
-        for row, ladder in zip(rows, ladders)
+        LadderTier(
+            ladder=row,
+            product=products[tier.key],
+            label=tier.label,
+            position=position,
+            is_recommended=position == ladder.recommended,
+        )
+        for row, ladder in zip(rows, ladders, strict=False)
         for position, tier in enumerate(ladder.tiers)
     ]
     LadderTier.objects.bulk_create(tiers, batch_size=500)
@@ -250,9 +240,17 @@ def _create_handmade(categories: dict, attributes: dict[str, Attribute]) -> dict
     slugs = unique_slugs(names)
     products = Product.objects.bulk_create(
         [
-            Product(sku=spec.sku, name=spec.name, slug=slugs[spec.sku], description=spec.description,
-                    category=category, price=spec.price, stock=spec.stock, is_consumable=spec.is_consumable,
-                    is_featured=spec.sku in handmade.FEATURED)
+            Product(
+                sku=spec.sku,
+                name=spec.name,
+                slug=slugs[spec.sku],
+                description=spec.description,
+                category=category,
+                price=spec.price,
+                stock=spec.stock,
+                is_consumable=spec.is_consumable,
+                is_featured=spec.sku in handmade.FEATURED,
+            )
             for spec in handmade.PRODUCTS
         ]
     )
@@ -265,8 +263,13 @@ def _create_handmade(categories: dict, attributes: dict[str, Attribute]) -> dict
     for spec in handmade.LADDERS:
         ladder = TierLadder.objects.create(name=spec.name, hide_identical_rows=True)
         LadderTier.objects.bulk_create(
-            LadderTier(ladder=ladder, product=by_sku[sku], label=label, position=position,
-                       is_recommended=sku == spec.recommended)
+            LadderTier(
+                ladder=ladder,
+                product=by_sku[sku],
+                label=label,
+                position=position,
+                is_recommended=sku == spec.recommended,
+            )
             for position, (sku, label) in enumerate(spec.tiers)
         )
     Complement.objects.bulk_create(
@@ -294,121 +297,6 @@ def _feature_products(products: dict[str, Product], categories: dict) -> int:
                 best[root] = product
     ids = [product.pk for product in best.values()]
     return Product.objects.filter(pk__in=ids).update(is_featured=True)
-
-
-def _create_orders(data: CleanDataset, products: dict[str, Product], progress: Progress) -> tuple[int, int]:
-    line_totals = [(line.unit_price * line.quantity).quantize(CENT) for line in data.lines]
-    subtotals: dict[str, Decimal] = defaultdict(Decimal)
-    for line, line_total in zip(data.lines, line_totals):
-        subtotals[line.invoice] += line_total
-
-    # Orders go in like their lines, as plain rows: 20,000 model instances through bulk_create
-    # cost more than the half million lines through COPY / executemany.
-    # Datetimes as the ORM would send them (SQLite: naive UTC text; PostgreSQL: aware).
-    adapt = connection.ops.adapt_datetimefield_value
-    order_rows = []
-    for invoice in data.invoices:
-        when = placed_at(invoice.placed_at)
-        subtotal = str(subtotals[invoice.number])
-        order_rows.append((
-            order_number(invoice.number), new_access_token(),
-            order_email(invoice=invoice.number, customer=invoice.customer), invoice.customer,
-            Order.Status.SHIPPED.value, adapt(when), adapt(when + timedelta(days=1)), invoice.country,
-            subtotal, subtotal,
-        ))
-    columns = ("number", "access_token", "email", "customer_ref", "status", "placed_at", "shipped_at",
-               "shipping_country", "subtotal", "total")
-    orders = insert_rows(Order, columns, order_rows, total=len(order_rows), progress=progress, desc="Orders")
-    numbers = Order.objects.filter(number__startswith=ORDER_PREFIX).values_list("number", "id")
-    order_ids = {number[len(ORDER_PREFIX) :]: pk for number, pk in numbers.iterator(chunk_size=10_000)}
-
-    ids = {sku: (product.pk, product.name) for sku, product in products.items()}
-    # Money as strings: exact, and the database driver has no Decimal adapter to call per value.
-    # A few thousand distinct amounts among half a million lines: each is formatted once.
-    text: dict[Decimal, str] = {}
-
-    def money(amount: Decimal) -> str:
-        found = text.get(amount)
-        if found is None:
-            found = text[amount] = str(amount)
-        return found
-
-    rows = (
-        (order_ids[line.invoice], *ids[line.sku], line.sku, money(line.unit_price), line.quantity, money(line_total))
-        for line, line_total in zip(data.lines, line_totals)
-    )
-    columns = ("order_id", "product_id", "name", "sku", "unit_price", "quantity", "line_total")
-    inserted = insert_rows(OrderLine, columns, rows, total=len(data.lines), progress=progress, desc="Order lines")
-    return orders, inserted
-
-
-def insert_rows(
-    model, columns: Sequence[str], rows: Iterable[tuple], *, total: int, progress: Progress = no_progress, desc=""
-) -> int:
-    """Insert tuples (values of `columns`, by attname) into `model`'s table: far faster than
-    bulk_create for half a million rows, which builds a model instance per row.
-
-    PostgreSQL gets COPY; other databases a prepared INSERT run with executemany. The columns
-    left out get the field's Python default, as the ORM would give them.
-    """
-    fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
-    rest = [name for name in fields if name not in columns]
-    for name in rest:
-        if fields[name].unique and not fields[name].null:
-            raise ValueError(f"{model.__name__}.{name} is unique: give it a value per row")
-    tail = tuple(fields[name].get_default() for name in rest)
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(fields[name].column) for name in (*columns, *rest))
-    values = (row + tail for row in rows)
-
-    count = 0
-    bar = progress(desc, total)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            copy_sql = f"COPY {table} ({names}) FROM STDIN"
-            with _foreign_keys_checked_at_the_end(model), cursor.cursor.copy(copy_sql) as copy:
-                for row in values:
-                    copy.write_row(row)
-                    count += 1
-                    if count % LINE_BATCH == 0:
-                        bar.update(LINE_BATCH)
-            bar.update(count % LINE_BATCH)
-        else:
-            sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * (len(columns) + len(rest)))})"
-            while batch := list(islice(values, LINE_BATCH)):
-                cursor.executemany(sql, batch)
-                count += len(batch)
-                bar.update(len(batch))
-    bar.close()
-    return count
-
-
-@contextmanager
-def _foreign_keys_checked_at_the_end(model):
-    """PostgreSQL: drop the table's foreign keys for a bulk COPY and add them back after.
-
-    Adding a key back checks every row in one set-based pass (a join, well under a second
-    here); left in place, each key queues one check per row until the commit (measured:
-    40 s for the 517,736 order lines). Inside the load's transaction, so a failure restores them.
-    """
-    table = model._meta.db_table
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        # ALTER TABLE refuses while checks of earlier inserts (products, …) are still queued.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-            "AND contype = 'f'",
-            [table],
-        )
-        keys = cursor.fetchall()
-        for name, _definition in keys:
-            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-    yield
-    with connection.cursor() as cursor:
-        for name, definition in keys:
-            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
 
 
 # ---------------------------------------------------------------------------
@@ -448,7 +336,7 @@ def demo_load(
         job = ImageJob(everything if images else [], workers=workers)
         try:
             started = time.perf_counter()
-            orders, lines = _create_orders(data, products, progress)
+            orders, lines = create_orders(data, products, progress)
             report.timed("orders", started)
             started = time.perf_counter()
             pictures = job.finish(progress=progress if images else None)
@@ -459,7 +347,10 @@ def demo_load(
 
         seconds = time.perf_counter() - begun
         DemoLoad.objects.create(
-            source=str(source), products=len(everything), orders=orders, order_lines=lines,
+            source=str(source),
+            products=len(everything),
+            orders=orders,
+            order_lines=lines,
             seconds=Decimal(f"{seconds:.2f}"),
         )
         started = time.perf_counter()
@@ -485,7 +376,7 @@ def demo_load(
 def demo_reset(*, source: Path = DEFAULT_DIR) -> dict[str, int]:
     """Delete the demo rows (the products and orders of `source`, the hand-made catalogue, the
     ladders, categories and attributes nothing else uses) and their picture files."""
-    data = read_dataset(source)
+    data = read_dataset(source, lines=False)
     skus = [p.sku for p in data.products] + [spec.sku for spec in handmade.PRODUCTS]
     numbers = [order_number(inv.number) for inv in data.invoices]
     deleted: Counter = Counter()

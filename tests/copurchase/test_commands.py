@@ -74,10 +74,11 @@ def test_evaluate_recommendations_reads_the_orders_in_the_database(products):
 
 
 def test_bench_copurchase_generates_a_history_and_prints_its_figures():
-    out = run("bench_copurchase", "--orders", "300", "--products", "40", "--inline")
+    out = run("bench_copurchase", "--orders", "300", "--products", "40", "--inline", "--incremental-orders", "30")
 
     figures = json.loads(out[: out.rindex("}") + 1])
     assert figures["orders"] == 300 and figures["status"] == "live"
     assert 300 <= figures["lines"] <= 300 * 20
-    for key in ("refresh_s", "refresh_peak_rss_mb", "floor_s", "compute_s", "pandas_s"):
+    assert figures["incremental_mode"] == "incremental"
+    for key in ("refresh_s", "refresh_peak_rss_mb", "floor_s", "compute_s", "pandas_s", "incremental_s"):
         assert figures[key] is not None

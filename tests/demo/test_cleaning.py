@@ -5,11 +5,25 @@ import pytest
 from shop.demo.cleaning import InvoiceRecord, clean_rows, count_sale_rows, is_sale, product_name
 
 
-def row(invoice="536365", code="85123A", description="WHITE HANGING HEART T-LIGHT HOLDER", quantity="6",
-        date="2010-12-01 08:26:00", price="2.55", customer="17850", country="United Kingdom"):
+def row(
+    invoice="536365",
+    code="85123A",
+    description="WHITE HANGING HEART T-LIGHT HOLDER",
+    quantity="6",
+    date="2010-12-01 08:26:00",
+    price="2.55",
+    customer="17850",
+    country="United Kingdom",
+):
     return {
-        "InvoiceNo": invoice, "StockCode": code, "Description": description, "Quantity": quantity,
-        "InvoiceDate": date, "UnitPrice": price, "CustomerID": customer, "Country": country,
+        "InvoiceNo": invoice,
+        "StockCode": code,
+        "Description": description,
+        "Quantity": quantity,
+        "InvoiceDate": date,
+        "UnitPrice": price,
+        "CustomerID": customer,
+        "Country": country,
     }
 
 
@@ -81,20 +95,25 @@ def test_product_price_is_the_most_common_unit_price_and_a_tie_goes_to_the_highe
 
 
 def test_product_description_is_the_most_common_one():
-    data = clean_rows([
-        row(description="WRAP CAROUSEL"), row(invoice="2", description="WRAP,  CAROUSEL"),
-        row(invoice="3", description="WRAP CAROUSEL "),
-    ])
+    data = clean_rows(
+        [
+            row(description="WRAP CAROUSEL"),
+            row(invoice="2", description="WRAP,  CAROUSEL"),
+            row(invoice="3", description="WRAP CAROUSEL "),
+        ]
+    )
 
     assert data.products[0].description == "WRAP CAROUSEL"
 
 
 def test_invoices_keep_their_first_time_customer_and_country_in_date_order():
-    data = clean_rows([
-        row(invoice="536400", date="2010-12-02 09:00:00", customer="", country="France"),
-        row(invoice="536365", date="2010-12-01 08:27:00", customer="17850.0"),
-        row(invoice="536365", code="71053", date="2010-12-01 08:26:00", customer="17850.0"),
-    ])
+    data = clean_rows(
+        [
+            row(invoice="536400", date="2010-12-02 09:00:00", customer="", country="France"),
+            row(invoice="536365", date="2010-12-01 08:27:00", customer="17850.0"),
+            row(invoice="536365", code="71053", date="2010-12-01 08:26:00", customer="17850.0"),
+        ]
+    )
 
     assert data.invoices == [
         InvoiceRecord(number="536365", placed_at="2010-12-01 08:26", customer="17850", country="United Kingdom"),

@@ -49,6 +49,14 @@ def test_a_limit_reads_the_first_invoices_and_only_their_lines(tmp_path):
     assert len(data.products) == 2
 
 
+def test_the_catalogue_and_invoices_can_be_read_without_the_lines(tmp_path):
+    write_dataset(DATA, tmp_path)
+
+    data = read_dataset(tmp_path, lines=False)
+
+    assert (data.products, data.invoices, data.lines) == (DATA.products, DATA.invoices, [])
+
+
 def test_build_demo_data_cleans_a_raw_csv_into_the_compact_files(tmp_path):
     raw = tmp_path / "raw.csv"
     raw.write_text(

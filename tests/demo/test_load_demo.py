@@ -40,16 +40,27 @@ def load(*args):
 def table_sizes():
     return {
         model.__name__: model.objects.count()
-        for model in (Category, Product, Order, OrderLine, Attribute, ProductAttributeValue, TierLadder, LadderTier,
-                      Complement, DemoLoad)
+        for model in (
+            Category,
+            Product,
+            Order,
+            OrderLine,
+            Attribute,
+            ProductAttributeValue,
+            TierLadder,
+            LadderTier,
+            Complement,
+            DemoLoad,
+        )
     }
 
 
 def test_load_demo_creates_the_sample_catalogue_and_orders():
     sample = read_dataset(SAMPLE)
 
-    load("--no-images")
+    output = load("--no-images")
 
+    assert "40 orders" in output and f"{len(sample.lines)} order lines" in output
     assert Product.objects.count() == len(sample.products) + len(handmade.PRODUCTS)
     assert Order.objects.count() == len(sample.invoices) == 40
     assert OrderLine.objects.count() == len(sample.lines)
@@ -96,7 +107,10 @@ def test_historical_orders_keep_their_date_customer_and_totals():
     assert order.shipping_country == "United Kingdom"
     line = order.lines.get(sku="85123A")
     assert (line.name, line.unit_price, line.quantity, line.line_total) == (
-        "White Hanging Heart T-Light Holder", Decimal("2.55"), 6, Decimal("15.30")
+        "White Hanging Heart T-Light Holder",
+        Decimal("2.55"),
+        6,
+        Decimal("15.30"),
     )
     assert line.product.sku == "85123A"
     for order in Order.objects.annotate(lines_total=Sum("lines__line_total")):
@@ -117,9 +131,7 @@ def test_a_guest_order_in_summer_gets_an_invoice_address_and_british_summer_time
 def test_sales_count_is_the_number_of_orders_containing_the_product():
     load("--no-images")
 
-    counted = dict(
-        Product.objects.annotate(n=Count("order_lines__order", distinct=True)).values_list("sku", "n")
-    )
+    counted = dict(Product.objects.annotate(n=Count("order_lines__order", distinct=True)).values_list("sku", "n"))
     assert dict(Product.objects.values_list("sku", "sales_count")) == counted
     assert Product.objects.get(sku="85123A").sales_count > 1
 
@@ -188,8 +200,13 @@ def test_the_hand_made_toasters_compare_on_rich_attributes():
         ("4-Slice Toaster with Bagel Setting", Decimal("39.99")),
     ]
     bagel = dict(ProductAttributeValue.objects.filter(product=tiers[2].product).values_list("attribute__name", "value"))
-    assert bagel == {"Slices": "4", "Bagel setting": "yes", "Defrost": "yes", "Browning levels": "7",
-                     "Warranty": "2 years"}
+    assert bagel == {
+        "Slices": "4",
+        "Bagel setting": "yes",
+        "Defrost": "yes",
+        "Browning levels": "7",
+        "Warranty": "2 years",
+    }
     assert Attribute.objects.get(name="Bagel setting").kind == Attribute.Kind.BOOLEAN
     assert tiers[0].product.category.name == "Kitchen Appliances"
     sharpener = Complement.objects.get(product__sku="TD-KNIFE-5", complement__sku="TD-SHARPEN")

@@ -223,3 +223,21 @@ def test_the_order_records_the_visitors_group(shopper, settings):
     response = checkout_through_pages(shopper)
     assert response.status_code == 302
     assert Order.objects.get().rec_group == "control"
+
+
+def test_an_add_on_the_page_a_recommendation_link_led_to_is_credited_to_that_recommendation(shopper):
+    # given: a shopper follows the link of an e-mail's recommendation
+    anchor, product = ProductFactory(), ProductFactory()
+    link = click_url(product_id=product.pk, placement="email_post_purchase", source="curated", anchor_id=anchor.pk)
+    page = shopper.get(link, follow=True)
+    assert 'name="rec_placement" value="email_post_purchase"' in page.content.decode()
+    # when: they add it with the page's own add-to-cart form
+    shopper.post(
+        reverse("cart:add"),
+        {"product": product.pk, "quantity": 1, "rec_placement": "email_post_purchase", "rec_source": "curated",
+         "rec_anchor": anchor.pk},
+    )
+    # then
+    line = CartLine.objects.get()
+    assert (line.rec_placement, line.rec_source, line.rec_anchor_id) == ("email_post_purchase", "curated", anchor.pk)
+    assert Event.objects.filter(kind=Event.Kind.ADD, placement="email_post_purchase").count() == 1

@@ -98,3 +98,24 @@ def test_the_customers_stored_group_is_read_once_per_login(client, django_assert
     with django_assert_max_num_queries(50) as first:
         client.get("/", HTTP_USER_AGENT=BROWSER_UA)
     assert not any("measurement_customergroup" in q["sql"] for q in first.captured_queries)
+
+
+def test_the_admin_and_static_files_are_not_visits(client):
+    client.get("/admin/login/", HTTP_USER_AGENT=BROWSER_UA)
+    client.get("/static/css/base.css", HTTP_USER_AGENT=BROWSER_UA)
+    assert Visitor.objects.count() == 0
+    assert "rec_group" not in client.session
+
+
+def test_a_visitor_in_the_holdout_sees_no_recommendation_and_one_in_treatment_does(client, settings):
+    from tests.factories import ComplementFactory, ProductFactory
+
+    knife = ProductFactory(name="Chef knife")
+    ComplementFactory(product=knife, complement=ProductFactory(name="Honing steel"))
+    for share, blocks_expected in ((1.0, False), (0.0, True)):
+        settings.RECOMMENDATIONS_HOLDOUT_SHARE = share
+        client.cookies.clear()
+        client.get("/", HTTP_USER_AGENT=BROWSER_UA)
+        html = client.get(knife.get_absolute_url(), HTTP_USER_AGENT=BROWSER_UA).content.decode()
+        assert ("data-rec-block" in html) is blocks_expected
+        assert ("Honing steel" in html) is blocks_expected

@@ -20,7 +20,8 @@ def test_welch_interval_matches_the_hand_computed_one():
     treatment = Summary.of([1, 2, 3, 4, 5])
     control = Summary.of([2, 4, 6, 8, 10])
     # by hand: se = √(2.5/5 + 10/5) = √2.5 = 1.58114;
-    # df = 2.5² / ((0.5²)/4 + (2²)/4) = 6.25 / 1.0625 = 5.88235; t(0.975, 5.88235) = 2.45882 (tables: 2.4469 at 6 df, 2.5706 at 5)
+    # df = 2.5² / ((0.5²)/4 + (2²)/4) = 6.25 / 1.0625 = 5.88235;
+    # t(0.975, 5.88235) = 2.45882 (tables: 2.4469 at 6 df, 2.5706 at 5 df)
     # so the interval is −3 ± 2.45882 × 1.58114 = −3 ± 3.88774
     interval = welch_interval(treatment=treatment, control=control)
     assert interval.difference == -3.0

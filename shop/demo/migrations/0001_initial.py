@@ -4,26 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DemoLoad',
+            name="DemoLoad",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('loaded_at', models.DateTimeField(auto_now_add=True)),
-                ('source', models.CharField(max_length=300)),
-                ('products', models.PositiveIntegerField(default=0)),
-                ('orders', models.PositiveIntegerField(default=0)),
-                ('order_lines', models.PositiveIntegerField(default=0)),
-                ('seconds', models.DecimalField(decimal_places=2, default=0, max_digits=8)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("loaded_at", models.DateTimeField(auto_now_add=True)),
+                ("source", models.CharField(max_length=300)),
+                ("products", models.PositiveIntegerField(default=0)),
+                ("orders", models.PositiveIntegerField(default=0)),
+                ("order_lines", models.PositiveIntegerField(default=0)),
+                ("seconds", models.DecimalField(decimal_places=2, default=0, max_digits=8)),
             ],
             options={
-                'ordering': ['-loaded_at'],
+                "ordering": ["-loaded_at"],
             },
         ),
     ]

@@ -80,11 +80,16 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--reuse", action="store_true", help="keep the history already generated")
         parser.add_argument("--skip-pandas", action="store_true")
+        parser.add_argument(
+            "--incremental-orders", type=int, default=0, help="then add this many new orders and time the nightly run"
+        )
         parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
         parser.add_argument("--inline", action="store_true", help="generate in this process (tests)")
         parser.add_argument("--wipe", action="store_true", help="allow deleting the orders already in this database")
 
-    def handle(self, *args, orders, products, seed, reuse, skip_pandas, generate_only, inline, wipe, **options):
+    def handle(
+        self, *args, orders, products, seed, reuse, skip_pandas, generate_only, inline, wipe, incremental_orders, **options
+    ):
         if generate_only or (inline and not reuse):
             self.generate(orders=orders, products=products, seed=seed, wipe=wipe)
             if generate_only:
@@ -97,7 +102,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             subprocess.run(cmd, check=True)
             self.stdout.write(f"generated in {time.perf_counter() - started:.1f} s (child process)")
-        self.measure(skip_pandas=skip_pandas)
+        self.measure(skip_pandas=skip_pandas, incremental_orders=incremental_orders)
 
     # -- generation ---------------------------------------------------------------------------
     def generate(self, *, orders: int, products: int, seed: int, wipe: bool) -> None:
@@ -114,6 +119,10 @@ class Command(BaseCommand):
             category, _ = Category.objects.get_or_create(slug=BENCH_CATEGORY, defaults={"name": "Benchmark"})
             Product.objects.filter(category=category).delete()
         product_ids = self._products(category, products)
+        self._history(product_ids=product_ids, orders=orders, rng=rng, max_age_seconds=360 * 86400)
+
+    def _history(self, *, product_ids: np.ndarray, orders: int, rng, max_age_seconds: float) -> None:
+        products = len(product_ids)
         # Zipf-like popularity: weight 1/(rank+10)^1.05 — a head of bestsellers, a long tail.
         weights = 1.0 / np.power(np.arange(products) + 10.0, 1.05)
         weights /= weights.sum()
@@ -132,7 +141,7 @@ class Command(BaseCommand):
                 # 1–20 lines per order, mostly small: geometric with mean ~5, capped.
                 sizes = np.minimum(rng.geometric(0.2, size=n), 20)
                 items = product_ids[rng.choice(products, size=int(sizes.sum()), p=weights)]
-                age = rng.uniform(0, 360 * 86400, size=n)
+                age = rng.uniform(0, max_age_seconds, size=n)
                 self._write_orders(ids, age, now, order_constants)
                 self._write_lines(np.repeat(ids, sizes), items, line_constants)
                 bar.update(n)
@@ -182,7 +191,7 @@ class Command(BaseCommand):
             )
 
     # -- measurement --------------------------------------------------------------------------
-    def measure(self, *, skip_pandas: bool) -> None:
+    def measure(self, *, skip_pandas: bool, incremental_orders: int) -> None:
         out = {"database": connection.vendor}
         rss_before = peak_rss_mb()
         started = time.perf_counter()
@@ -218,12 +227,24 @@ class Command(BaseCommand):
         out["refresh_over_floor"] = round(out["refresh_s"] / floor, 2) if floor else None
         if not skip_pandas:
             out["pandas_s"] = self.pandas_reference(order_ids, product_ids)
+        del order_ids, product_ids, baskets, x
+        if incremental_orders:
+            # A night's new orders on top of the history, then the nightly (incremental) run.
+            product_ids = np.array(Product.objects.filter(category__slug=BENCH_CATEGORY).order_by("id").values_list("id", flat=True))
+            self._history(product_ids=product_ids, orders=incremental_orders, rng=np.random.default_rng(1), max_age_seconds=1)
+            started = time.perf_counter()
+            nightly = copurchase_refresh()
+            out["incremental_orders"] = incremental_orders
+            out["incremental_s"] = round(time.perf_counter() - started, 2)
+            out["incremental_mode"] = nightly.mode
+            out["incremental_stages_s"] = nightly.timings
         snapshots_prune()
         self.stdout.write(json.dumps(out, indent=2))
         self.stdout.write(
             f"\nend to end {out['refresh_s']} s, peak RSS {out['refresh_peak_rss_mb']} MB; floor (basket matrix + XᵀX) "
             f"{out['floor_s']} s → {out['refresh_over_floor']}× floor; compute (count + score + top-K) {out['compute_s']} s"
             + (f" vs pandas self-merge + groupby {out['pandas_s']} s" if "pandas_s" in out else "")
+            + (f"; +{incremental_orders} orders, incremental run {out['incremental_s']} s" if incremental_orders else "")
         )
 
     def pandas_reference(self, order_ids, product_ids) -> float | None:

@@ -6,7 +6,7 @@ from tqdm import tqdm
 from recommendations.copurchase.lease import LeaseBusy
 from recommendations.copurchase.services import copurchase_refresh
 
-STAGES = ["count", "score", "write", "quality", "publish"]
+STAGES = ["count", "score", "write", "write_counts", "quality", "publish"]
 
 
 class Command(BaseCommand):

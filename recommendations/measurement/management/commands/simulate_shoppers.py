@@ -141,7 +141,8 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"{options['visitors']} visitors ({visitors[TREATMENT]} treatment, {visitors[CONTROL]} control), "
-            f"{requests} requests in {elapsed:.0f}s; orders: {len(orders[TREATMENT])} treatment, {len(orders[CONTROL])} control."
+            f"{requests} requests in {elapsed:.0f}s; "
+            f"orders: {len(orders[TREATMENT])} treatment, {len(orders[CONTROL])} control."
         )
         self._report(offers, orders, visitors, options)
 

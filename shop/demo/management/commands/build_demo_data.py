@@ -1,7 +1,7 @@
 """Rebuild the demo's shipped data set (shop/demo/data/online_retail/) from the raw Online Retail CSV.
 
-    manage.py build_demo_data                         # ../shared/data/online_retail/online_retail.csv.xz
-    manage.py build_demo_data --raw FILE --out DIR --invoices 150   # a small sample (tests)
+manage.py build_demo_data                         # ../shared/data/online_retail/online_retail.csv.xz
+manage.py build_demo_data --raw FILE --out DIR --invoices 150   # a small sample (tests)
 """
 
 from __future__ import annotations

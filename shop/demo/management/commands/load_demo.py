@@ -45,11 +45,24 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING("catalog.images is not ready: loading without pictures."))
 
         def progress(desc: str, total: int):
-            return tqdm(desc=f"{desc:<12}", total=total, unit=" rows", unit_scale=True, leave=True,
-                        disable=verbosity == 0, dynamic_ncols=True)
+            return tqdm(
+                desc=f"{desc:<12}",
+                total=total,
+                unit=" pictures" if desc == "Images" else " rows",
+                unit_scale=True,
+                leave=True,
+                disable=verbosity == 0,
+                dynamic_ncols=True,
+            )
 
-        report = demo_load(source=source, limit=limit, images=not no_images, workers=workers, seed=seed,
-                           progress=progress if verbosity else no_progress)
+        report = demo_load(
+            source=source,
+            limit=limit,
+            images=not no_images,
+            workers=workers,
+            seed=seed,
+            progress=progress if verbosity else no_progress,
+        )
         counts = ", ".join(f"{n:,} {what.replace('_', ' ')}" for what, n in report.counts.items())
         timings = ", ".join(f"{phase} {seconds:.1f}s" for phase, seconds in report.timings.items())
         self.stdout.write(self.style.SUCCESS(f"Loaded the demo shop: {counts}."))

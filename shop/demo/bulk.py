@@ -1,0 +1,90 @@
+"""Bulk inserts for half a million rows: COPY on PostgreSQL, executemany elsewhere.
+
+bulk_create builds a model instance and compiles SQL per batch: for the demo's 517,736 order
+lines that costs more than the database does. These helpers insert plain tuples instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from itertools import islice
+
+from django.db import connection
+
+BATCH = 20_000  # rows per executemany call / per progress update
+
+
+class _Silent:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def insert_rows(model, columns: Sequence[str], rows: Iterable[tuple], *, total: int, progress=None, desc="") -> int:
+    """Insert tuples (values of `columns`, by attname) into `model`'s table: far faster than
+    bulk_create for half a million rows, which builds a model instance per row.
+
+    PostgreSQL gets COPY; other databases a prepared INSERT run with executemany. The columns
+    left out get the field's Python default, as the ORM would give them.
+    """
+    fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
+    rest = [name for name in fields if name not in columns]
+    for name in rest:
+        if fields[name].unique and not fields[name].null:
+            raise ValueError(f"{model.__name__}.{name} is unique: give it a value per row")
+    tail = tuple(fields[name].get_default() for name in rest)
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(fields[name].column) for name in (*columns, *rest))
+    values = (row + tail for row in rows)
+
+    count = 0
+    bar = progress(desc, total) if progress else _Silent()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            copy_sql = f"COPY {table} ({names}) FROM STDIN"
+            with _foreign_keys_checked_at_the_end(model), cursor.cursor.copy(copy_sql) as copy:
+                for row in values:
+                    copy.write_row(row)
+                    count += 1
+                    if count % BATCH == 0:
+                        bar.update(BATCH)
+            bar.update(count % BATCH)
+        else:
+            sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * (len(columns) + len(rest)))})"
+            while batch := list(islice(values, BATCH)):
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                bar.update(len(batch))
+    bar.close()
+    return count
+
+
+@contextmanager
+def _foreign_keys_checked_at_the_end(model):
+    """PostgreSQL: drop the table's foreign keys for a bulk COPY and add them back after.
+
+    Adding a key back checks every row in one set-based pass (a join, well under a second
+    here); left in place, each key queues one check per row until the commit (measured:
+    40 s for the 517,736 order lines). Inside the load's transaction, so a failure restores them.
+    """
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        # ALTER TABLE refuses while checks of earlier inserts (products, …) are still queued.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+            "AND contype = 'f'",
+            [table],
+        )
+        keys = cursor.fetchall()
+        for name, _definition in keys:
+            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for name, definition in keys:
+            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
