@@ -4,6 +4,7 @@ took and how it scored; "Refresh now" and "Roll back to this snapshot"."""
 import logging
 
 from django.contrib import admin, messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -21,8 +22,7 @@ logger = logging.getLogger(__name__)
 @admin.register(Snapshot)
 class SnapshotAdmin(admin.ModelAdmin):
     list_display = (
-        "id", "status_badge", "mode", "published_at", "order_count", "product_count", "pair_count", "duration_display",
-        "quality_display", "window_end",
+        "id", "status_badge", "mode", "published_at", "orders", "pairs", "duration_display", "quality_display",
     )
     list_filter = ("status", "mode")
     ordering = ("-created_at", "-id")
@@ -39,6 +39,14 @@ class SnapshotAdmin(admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
         return format_html('<strong>{}</strong>', obj.get_status_display()) if obj.status == "live" else obj.get_status_display()
+
+    @admin.display(description="Orders", ordering="order_count")
+    def orders(self, obj):
+        return intcomma(obj.order_count)
+
+    @admin.display(description="Pairs (≥ min)", ordering="pair_count")
+    def pairs(self, obj):
+        return intcomma(obj.pair_count)
 
     @admin.display(description="Duration", ordering="duration")
     def duration_display(self, obj):

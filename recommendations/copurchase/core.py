@@ -160,8 +160,11 @@ class Counts:
     def pruned(self) -> Counts:
         """Drop products no longer bought in the window and explicit zeros left by subtraction."""
         keep = np.flatnonzero(self.item_counts > 0)
-        pairs = self.pairs[keep][:, keep].tocsr()
-        weighted = self.weighted[keep][:, keep].tocsr()
+        if len(keep) == self.n_items:  # nobody dropped out: skip the (slow) fancy indexing
+            pairs, weighted = self.pairs.tocsr().copy(), self.weighted.tocsr().copy()
+        else:
+            pairs = self.pairs[keep][:, keep].tocsr()
+            weighted = self.weighted[keep][:, keep].tocsr()
         pairs.eliminate_zeros()
         weighted.eliminate_zeros()
         return Counts(
@@ -256,6 +259,8 @@ def count_lines(*, order_ids: np.ndarray, product_ids: np.ndarray, gamma: float)
 def _reindex(counts: Counts, item_ids: np.ndarray) -> tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix]:
     """Counts over a larger, sorted vocabulary that contains counts.item_ids."""
     n = len(item_ids)
+    if n == counts.n_items:  # the same vocabulary (the big side of an incremental run)
+        return counts.item_counts, counts.pairs.tocsr(), counts.weighted.tocsr()
     pos = np.searchsorted(item_ids, counts.item_ids)
     item_counts = np.zeros(n, np.int64)
     item_counts[pos] = counts.item_counts

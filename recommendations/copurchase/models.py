@@ -65,8 +65,15 @@ class SnapshotCounts(models.Model):
     size = models.PositiveBigIntegerField(default=0)
 
 
+# The rows of a snapshot are written by COPY in one statement, hundreds of thousands at a
+# time: a database foreign key would run a trigger per row (seconds at 600k rows) and its
+# index would duplicate the leading column of the unique constraint. Rows are only ever
+# deleted by snapshot id (services._delete_rows), so neither buys anything here.
+_SNAPSHOT_ROW = {"related_name": "+", "on_delete": models.CASCADE, "db_constraint": False, "db_index": False}
+
+
 class ProductStat(models.Model):
-    snapshot = models.ForeignKey(Snapshot, related_name="+", on_delete=models.CASCADE)
+    snapshot = models.ForeignKey(Snapshot, **_SNAPSHOT_ROW)
     product_id = models.BigIntegerField()
     order_count = models.PositiveIntegerField()
 
@@ -77,7 +84,7 @@ class ProductStat(models.Model):
 class PairStat(models.Model):
     """One kept partner of a product: `product_id` is the anchor A, `partner_id` is B."""
 
-    snapshot = models.ForeignKey(Snapshot, related_name="+", on_delete=models.CASCADE)
+    snapshot = models.ForeignKey(Snapshot, **_SNAPSHOT_ROW)
     product_id = models.BigIntegerField()
     partner_id = models.BigIntegerField()
     rank = models.PositiveSmallIntegerField()

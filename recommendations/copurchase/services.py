@@ -17,13 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import zlib
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
+
+from shop.orders.models import Order
 
 from .core import Counts, count_lines
 from .lease import LeaseBusy, lease_acquire, lease_release, lease_renew, new_holder
@@ -50,7 +54,15 @@ def score_params() -> ScoreParams:
 
 
 def refresh_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    return now - dt.timedelta(days=settings.COPURCHASE_WINDOW_DAYS), now
+    """The window: COPURCHASE_WINDOW_DAYS up to the newest counted order, ending now.
+
+    Anchoring the start at the newest order rather than at `now` changes nothing for a
+    trading shop (its newest order is minutes old) but keeps a quiet shop's, or an
+    imported history's, statistics from emptying out: the demo's orders end in 2011.
+    """
+    newest = Order.objects.counted().filter(placed_at__lte=now).aggregate(newest=Max("placed_at"))["newest"]
+    anchor = min(newest, now) if newest else now
+    return anchor - dt.timedelta(days=settings.COPURCHASE_WINDOW_DAYS), now
 
 
 class Timer:
@@ -151,9 +163,18 @@ def copurchase_refresh(
         )
         timer = Timer(stage)
         with timer("count"):
+            counts = None
             if base:
-                counts = counts_incremental(base=base, window_start=window_start, window_end=window_end, gamma=params.gamma)
-            else:
+                try:
+                    counts = counts_incremental(
+                        base=base, window_start=window_start, window_end=window_end, gamma=params.gamma
+                    )
+                except (ValueError, KeyError, OSError, zlib.error) as exc:
+                    # Unreadable base (older format, corrupt): recount instead of failing the night.
+                    logger.warning("copurchase: base #%s unusable (%s); full recount", base.pk, exc)
+                    Snapshot.objects.filter(pk=snapshot.pk).update(mode=Snapshot.Mode.FULL, base=None)
+                    snapshot.mode, snapshot.base = Snapshot.Mode.FULL, None
+            if counts is None:
                 counts = counts_of_window(
                     window_start=window_start, window_end=window_end, gamma=params.gamma, progress=progress
                 )

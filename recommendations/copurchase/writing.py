@@ -87,7 +87,20 @@ def write_snapshot_rows(*, snapshot: Snapshot, top: TopPartners, counts: Counts)
 def write_snapshot_counts(*, snapshot: Snapshot, counts: Counts) -> None:
     """The raw counts, the base of the next incremental run."""
     blob = counts.to_bytes()
-    SnapshotCounts.objects.update_or_create(snapshot=snapshot, defaults={"data": blob, "size": len(blob)})
+    SnapshotCounts.objects.filter(snapshot=snapshot).delete()
+    if connection.vendor != "postgresql":
+        SnapshotCounts.objects.create(snapshot=snapshot, data=blob, size=len(blob))
+        return
+    # Django's psycopg cursors bind client-side: a 40 MB bytea would travel as an 80 MB hex
+    # literal inside the SQL text. A server-side-binding cursor sends it as binary (%b).
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            f"INSERT INTO {SnapshotCounts._meta.db_table} (snapshot_id, data, size) VALUES (%s, %b, %s)",
+            [snapshot.pk, blob, len(blob)],
+        )
 
 
 def _bulk(model, values: dict[str, np.ndarray], n: int) -> None:

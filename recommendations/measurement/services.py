@@ -22,33 +22,43 @@ from .models import Event
 logger = logging.getLogger(__name__)
 
 _BUFFER = "_rec_impressions"
+_SEEN = "_rec_impressions_seen"
 
 
 def impressions_record(
     *, request, placement: str, items: Iterable[tuple[int, str]], anchor_id: int | None = None
 ) -> None:
     """Note that a block was shown with these (product id, source) items. Costs no query:
-    the rows are written with the others of the page when the response is ready."""
+    the rows are written with the others of the page when the response is ready.
+
+    An item already noted for the same placement and anchor on this page is not noted again,
+    so a block recorded both by its template tag and by its template counts once."""
     visit: Visit | None = getattr(request, "rec_visit", None)
     if visit is None or not visit.counted:
         return
+    buffer: list[Event] = request.__dict__.setdefault(_BUFFER, [])
+    seen: set[tuple] = request.__dict__.setdefault(_SEEN, set())
     view_id = secrets.token_hex(8)
     now = timezone.now()
-    buffer = request.__dict__.setdefault(_BUFFER, [])
-    buffer.extend(
-        Event(
-            kind=Event.Kind.IMPRESSION,
-            placement=placement,
-            source=source,
-            product_id=getattr(product_id, "pk", product_id),
-            anchor_id=anchor_id,
-            view_id=view_id,
-            visitor_key=visit.visitor_key,
-            group=visit.group,
-            created_at=now,
+    for product_id, source in items:
+        product_id = getattr(product_id, "pk", product_id)
+        key = (placement, anchor_id, product_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        buffer.append(
+            Event(
+                kind=Event.Kind.IMPRESSION,
+                placement=placement,
+                source=source,
+                product_id=product_id,
+                anchor_id=anchor_id,
+                view_id=view_id,
+                visitor_key=visit.visitor_key,
+                group=visit.group,
+                created_at=now,
+            )
         )
-        for product_id, source in items
-    )
 
 
 def impressions_flush(*, request) -> int:

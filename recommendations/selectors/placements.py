@@ -11,7 +11,6 @@ from catalog.models import Attribute, Product
 from recommendations.bundles import BundleInfo, bundles_for_product
 from recommendations.selectors.candidates import LadderInfo, Source, candidates_for_many
 from recommendations.selectors.ranking import (
-    FETCH_MARGIN,
     ProductReader,
     Recommendation,
     blocked_ids,
@@ -143,10 +142,7 @@ def product_page_recommendations(
     extra |= set(ladder.product_ids) if ladder else set()
     extra |= {pid for bundle in bundles for pid in bundle.product_ids}
     ranked = [c.product_id for c in entry.complements if c.product_id not in blocked and c.product_id not in entry.sibling_ids]
-    products = ProductReader(
-        ranked, head=settings.RECOMMENDATIONS_PRODUCT_PAGE_LIMIT + FETCH_MARGIN, extra=extra, user=user,
-        with_attributes=ladder is not None,
-    )
+    products = ProductReader(set(ranked) | extra, user=user)
     anchor = products.get(product.pk) or product
 
     upgrade = None
@@ -168,8 +164,15 @@ def product_page_recommendations(
             fbt = FrequentlyBoughtTogether(anchor=anchor, items=items)
             shown.update(item.product_id for item in items)
 
-    tier_chart = _tier_chart(ladder, products, current=anchor) if ladder else None
     bundle = _bundle_offer(bundles, products)
+    products.display(
+        {product.pk}
+        | ({upgrade.product_id} if upgrade else set())
+        | ({item.product_id for item in fbt.items} if fbt else set())
+        | (set(ladder.product_ids) if ladder else set())
+        | ({p.pk for p, _ in bundle.lines} if bundle else set())
+    )
+    tier_chart = _tier_chart(ladder, products, current=anchor) if ladder else None
     return ProductPageRecommendations(upgrade=upgrade, fbt=fbt, tier_chart=tier_chart, bundle=bundle)
 
 
@@ -255,10 +258,9 @@ def basket_recommendations(
     candidates = candidates_for_many(product_ids)
     ranked = rank_basket(product_ids, candidates)
     blocked = blocked_ids(product_ids, candidates) | set(exclude_ids) | shown
-    products = ProductReader(
-        [c.product_id for c, _ in ranked if c.product_id not in blocked], head=limit + FETCH_MARGIN,
-        extra=product_ids, user=user,
-    )
+    products = ProductReader({c.product_id for c, _ in ranked if c.product_id not in blocked} | set(product_ids), user=user)
+    if name_anchor and len(product_ids) > 1:
+        products.display(product_ids)  # the anchors' names go into the reasons
     items: list[Recommendation] = []
     for candidate, count in ranked:
         if len(items) >= limit:
@@ -278,6 +280,7 @@ def basket_recommendations(
             )
         )
         blocked.add(offered.pk)
+    products.display(item.product_id for item in items)
     shown.update(item.product_id for item in items)
     return items
 
@@ -286,7 +289,7 @@ def cart_recommendations(
     *, lines: Sequence, free_shipping_gap: Decimal = ZERO, user=None, shown: set[int] | None = None
 ) -> CartRecommendations:
     """All the cart page's blocks: an upgrade per line, "Complete your purchase" and the
-    free-shipping gap fillers, from one candidate read and one product fetch."""
+    free-shipping gap fillers, from one candidate read and one product read."""
     shown = shown if shown is not None else set()
     if not lines:
         return CartRecommendations()
@@ -295,10 +298,8 @@ def cart_recommendations(
     ranked = rank_basket(anchor_ids, candidates)
     upgrade_ids = {c.product_id for pid in anchor_ids if pid in candidates for c in candidates[pid].upgrades}
     in_cart = set(anchor_ids)
-    head = settings.RECOMMENDATIONS_CART_LIMIT + settings.RECOMMENDATIONS_SHIPPING_FILLERS + FETCH_MARGIN
     products = ProductReader(
-        [c.product_id for c, _ in ranked if c.product_id not in in_cart and c.product_id not in shown],
-        head=head, extra=upgrade_ids, user=user,
+        {c.product_id for c, _ in ranked if c.product_id not in in_cart and c.product_id not in shown} | upgrade_ids, user=user
     )
 
     upgrades: dict[int, Recommendation] = {}
@@ -320,20 +321,13 @@ def cart_recommendations(
 
     blocked = blocked_ids(anchor_ids, candidates) | taken
     names = {line.product_id: line.product.name for line in lines}
-    wanted = settings.RECOMMENDATIONS_CART_LIMIT + (settings.RECOMMENDATIONS_SHIPPING_FILLERS if free_shipping_gap > 0 else 0)
-    available = []
-    closing = 0
-    for candidate, count in ranked:
-        # Enough for both blocks: stop before reading the rest of the ranking.
-        if len(available) >= wanted and closing >= settings.RECOMMENDATIONS_SHIPPING_FILLERS:
-            break
-        if free_shipping_gap <= 0 and len(available) >= wanted:
-            break
-        offered = products.get(candidate.product_id)
-        if recommendable(offered, blocked=blocked):
-            available.append((candidate, count, offered))
-            if len(available) > settings.RECOMMENDATIONS_CART_LIMIT and offered.price >= free_shipping_gap:
-                closing += 1
+    limit, filler_limit = settings.RECOMMENDATIONS_CART_LIMIT, settings.RECOMMENDATIONS_SHIPPING_FILLERS
+
+    available = [
+        (candidate, count, products.get(candidate.product_id))
+        for candidate, count in ranked
+        if recommendable(products.get(candidate.product_id), blocked=blocked)
+    ]
 
     def recommendation(candidate, count, offered) -> Recommendation:
         anchor_name = names.get(candidate.anchor_id) if len(anchor_ids) > 1 else None
@@ -343,15 +337,17 @@ def cart_recommendations(
             partner=candidate.partner, complements_count=count,
         )
 
-    complete = [recommendation(*row) for row in available[: settings.RECOMMENDATIONS_CART_LIMIT]]
+    complete = [recommendation(*row) for row in available[:limit]]
     used = {item.product_id for item in complete}
     fillers: list[Recommendation] = []
     if free_shipping_gap > 0:
         # Items whose price closes the gap; complements of the basket before fallbacks.
         closing = [row for row in available if row[2].pk not in used and row[2].price >= free_shipping_gap]
         closing.sort(key=lambda row: row[0].source not in Source.COMPLEMENTS)
-        fillers = [recommendation(*row) for row in closing[: settings.RECOMMENDATIONS_SHIPPING_FILLERS]]
-    shown.update(used | {item.product_id for item in fillers} | {u.product_id for u in upgrades.values()})
+        fillers = [recommendation(*row) for row in closing[:filler_limit]]
+    offered = used | {item.product_id for item in fillers} | {u.product_id for u in upgrades.values()}
+    products.display(offered)
+    shown.update(offered)
     return CartRecommendations(complete=complete, upgrades=upgrades, shipping_fillers=fillers)
 
 
@@ -401,10 +397,9 @@ def also_bought(*, product_ids: Sequence[int], user=None, limit: int | None = No
         return None
     blocked = blocked_ids(product_ids, candidates)
     limit = limit or settings.RECOMMENDATIONS_CART_LIMIT
-    products = ProductReader(
-        [c.product_id for c in entry.complements if c.product_id not in blocked], head=limit + FETCH_MARGIN,
-        extra={anchor_id}, user=user,
-    )
+    products = ProductReader({c.product_id for c in entry.complements if c.product_id not in blocked} | {anchor_id}, user=user)
+    products.display([anchor_id])
     anchor = products.get(anchor_id) or Product.objects.get(pk=anchor_id)
     items = _take(entry.complements, products, blocked=blocked, limit=limit, anchor_name=anchor.name)
+    products.display(item.product_id for item in items)
     return AlsoBought(anchor=anchor, items=items) if items else None

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch
 
 from catalog.models import Product, ProductAttributeValue, ProductImage
@@ -31,54 +32,62 @@ class Recommendation:
         return self.product.pk
 
 
-def fetch_products(ids: Iterable[int], *, user=None, with_attributes: bool = False) -> dict[int, Product]:
-    """The products a page shows, in one query plus prefetches: active ones only, with prices
-    and stock as they are now (never from the cache), and `bought_before` for a customer."""
-    ids = set(ids)
-    if not ids:
-        return {}
+# Display copies (name, slug, category, pictures, attributes) of products, cached. Prices,
+# stock and availability are never taken from them: every request reads those fresh.
+DISPLAY_TIMEOUT = 10 * 60
+
+
+def _display_key(product_id: int, updated_at) -> str:
+    return f"recommendations:product:{product_id}:{updated_at.timestamp():.6f}"
+
+
+def _load_display(ids: set[int]) -> dict[int, Product]:
     queryset = (
-        Product.objects.active()
-        .filter(pk__in=ids)
+        Product.objects.filter(pk__in=ids)
         .defer("description")
         .select_related("category")
-        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
-    )
-    if with_attributes:
-        queryset = queryset.prefetch_related(
-            Prefetch("attribute_values", queryset=ProductAttributeValue.objects.select_related("attribute"))
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch("attribute_values", queryset=ProductAttributeValue.objects.select_related("attribute")),
         )
+    )
+    return {product.pk: product for product in queryset}
+
+
+def _fresh_rows(ids: set[int], *, user=None) -> dict[int, Product]:
+    """Light Product instances with only what the guards need, read fresh in one query:
+    price, stock, availability, consumable, updated_at and `bought_before` for a customer."""
+    fresh = Product.objects.active().filter(pk__in=ids)
+    fields = ["pk", "price", "stock", "is_active", "is_consumable", "updated_at"]
     if user is not None and user.is_authenticated:
         from shop.orders.models import OrderLine
 
         bought = OrderLine.objects.filter(product_id=OuterRef("pk"), order__user=user).exclude(order__status="cancelled")
-        queryset = queryset.annotate(bought_before=Exists(bought))
-    return {product.pk: product for product in queryset}
-
-
-# How many candidates beyond a block's size are read in the first query: enough for the
-# stock and "bought before" guards to rarely need the second one.
-FETCH_MARGIN = 3
+        fresh = fresh.annotate(bought_before=Exists(bought))
+        fields.append("bought_before")
+    rows = {}
+    for row in fresh.values_list(*fields):
+        product = Product(id=row[0], price=row[1], stock=row[2], is_active=row[3], is_consumable=row[4], updated_at=row[5])
+        product.bought_before = row[6] if len(row) > 6 else False
+        rows[product.pk] = product
+    return rows
 
 
 class ProductReader:
-    """The products of a page's candidates, read in at most two queries: the head of the
-    ranking (what will most likely be shown) plus the `extra` ids (anchors, tiers, bundle
-    items) first, and the rest of the ranking only if the guards empty the head.
+    """The products a page considers. Every candidate's price, stock and availability are
+    read fresh in one light query (never from a cache), so the guards and price rules run
+    on all of them; only the few products actually shown then get their display data
+    (name, slug, category, pictures, attributes), from cached copies keyed by the product's
+    `updated_at`, or on a miss in one query plus prefetches.
 
-    Reading a whole pool (up to ~40 products with pictures) for three shown items was
-    most of a product page's time."""
+    Reading full products with pictures for a whole candidate pool (up to ~40 per anchor)
+    to show three of them was most of a page's time."""
 
-    def __init__(self, ranked_ids, *, head: int, extra=(), user=None, with_attributes: bool = False):
-        ranked_ids = list(dict.fromkeys(ranked_ids))
-        self.user = user
-        self.products = fetch_products(set(ranked_ids[:head]) | set(extra), user=user, with_attributes=with_attributes)
-        self.rest = [pid for pid in ranked_ids[head:] if pid not in self.products]
+    def __init__(self, ids, *, user=None):
+        self.products = _fresh_rows(set(ids), user=user)
+        self._displayed: set[int] = set()
 
     def get(self, product_id: int) -> Product | None:
-        if product_id not in self.products and self.rest and product_id in self.rest:
-            self.products.update(fetch_products(self.rest, user=self.user))
-            self.rest = []
         return self.products.get(product_id)
 
     def __getitem__(self, product_id: int) -> Product:
@@ -86,6 +95,37 @@ class ProductReader:
 
     def __contains__(self, product_id: int) -> bool:
         return product_id in self.products
+
+    def display(self, ids) -> None:
+        """Give the products `ids` their display data, in place: references already handed
+        out (in Recommendations) see it too. Fresh fields are kept."""
+        wanted = {pid for pid in ids if pid in self.products and pid not in self._displayed}
+        if not wanted:
+            return
+        keys = {_display_key(pid, self.products[pid].updated_at): pid for pid in wanted}
+        copies = {keys[key]: copy for key, copy in cache.get_many(list(keys)).items()}
+        missing = wanted - set(copies)
+        if missing:
+            loaded = _load_display(missing)
+            cache.set_many({_display_key(pid, p.updated_at): p for pid, p in loaded.items()}, DISPLAY_TIMEOUT)
+            copies.update(loaded)
+        for pid, copy in copies.items():
+            light = self.products[pid]
+            fresh = {name: light.__dict__[name] for name in FRESH_FIELDS}
+            light.__dict__.update(copy.__dict__)
+            light.__dict__.update(fresh)
+            self._displayed.add(pid)
+
+
+FRESH_FIELDS = ("price", "stock", "is_active", "is_consumable", "bought_before")
+
+
+def fetch_products(ids: Iterable[int], *, user=None) -> dict[int, Product]:
+    """Active products with fresh prices and stock and their display data (for the admin
+    preview and the swap check, which show or check everything they read)."""
+    reader = ProductReader(ids, user=user)
+    reader.display(list(reader.products))
+    return reader.products
 
 
 def percent(value) -> int:

@@ -2,9 +2,9 @@
 
 One picture costs 4–7 ms of CPU (measured: 3.6 ms to draw and encode both JPEGs, plus the
 file writes; more when the machine is busy): 3,812 products take 15–28 CPU seconds, the
-largest phase of the load. So two forked workers draw them while the parent inserts the
-orders. The workers inherit Django's set-up and only write files; every database write
-(one bulk INSERT of the rows) stays in the parent process.
+largest phase of the load, so two forked workers draw them. The workers inherit Django's
+set-up and only write files; every database write (one bulk INSERT of the rows) stays in
+the parent process.
 """
 
 from __future__ import annotations
@@ -40,13 +40,9 @@ def _draw(product: Product) -> ProductImage:
 
 
 class ImageJob:
-    """Pictures drawn in the background while the loader writes the orders.
-
-    The pool starts working at construction (its task thread feeds the workers), so the
-    drawing overlaps the order insert running in the parent; `finish()` collects the
-    pictures and saves their rows in one bulk INSERT. Without a pool (one worker, few
-    products, no fork) the drawing happens in `finish()`.
-    """
+    """Pictures drawn by a pool that starts working at construction (its task thread feeds
+    the workers) while the caller goes on; `finish()` collects them and saves their rows in
+    one bulk INSERT. Without a pool (one worker, few products, no fork) `finish()` draws."""
 
     def __init__(self, products: Sequence[Product], *, workers: int = WORKERS):
         self.products = list(products)

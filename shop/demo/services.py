@@ -5,9 +5,9 @@ picture files. The data comes from the compact data set shipped in shop/demo/dat
 (see shop/demo/dataset.py), already cleaned by shop/demo/cleaning.py.
 
 Measured on this 2-core machine for the whole data set (3,812 products, 19,773 orders,
-517,736 order lines, 3,812 pictures), shared with other jobs (load average 3–6):
-PostgreSQL 40 s, SQLite 64 s wall; about 15–22 CPU seconds in this process and 28 in
-the two picture workers, which run while the orders are inserted (shop/demo/images.py).
+517,736 order lines, 3,812 pictures) while other jobs kept it busy (load average ~4):
+PostgreSQL 45 s, SQLite 67 s wall. CPU: 11 s (PostgreSQL) / 20 s (SQLite) in this process
+plus 21–26 s in the two picture workers. Without pictures: 16 s (PostgreSQL), 23 s (SQLite).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from shop.demo.categories import CATEGORY_DESCRIPTIONS, TOP_LEVEL, category_for,
 from shop.demo.cleaning import CleanDataset, LineRecord, product_name
 from shop.demo.dataset import DEFAULT_DIR, read_dataset
 from shop.demo.history import create_orders, order_number, placed_at
-from shop.demo.images import ImageJob
+from shop.demo.images import generate_images
 from shop.demo.ladders import Candidate, find_ladders, parse_name
 from shop.demo.models import DemoLoad
 from shop.demo.stock import DEFAULT_SEED, stock_for
@@ -332,18 +332,16 @@ def demo_load(
         featured = _feature_products(products, categories) + len(handmade.FEATURED)
         report.timed("catalogue", started)
 
+        started = time.perf_counter()
+        orders, lines = create_orders(data, products, progress)
+        report.timed("orders", started)
+
+        # Drawn after the orders, not beside them: overlapping the two (tried) gained nothing
+        # measurable on this shared 2-core machine and made every figure noisier.
+        started = time.perf_counter()
         everything = [*products.values(), *extra.values()]
-        job = ImageJob(everything if images else [], workers=workers)
-        try:
-            started = time.perf_counter()
-            orders, lines = create_orders(data, products, progress)
-            report.timed("orders", started)
-            started = time.perf_counter()
-            pictures = job.finish(progress=progress if images else None)
-            report.timed("images (after the orders)", started)
-        except BaseException:
-            job.cancel()
-            raise
+        pictures = generate_images(everything, workers=workers, progress=progress) if images else 0
+        report.timed("images", started)
 
         seconds = time.perf_counter() - begun
         DemoLoad.objects.create(

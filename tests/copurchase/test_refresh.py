@@ -67,7 +67,7 @@ def test_an_incremental_refresh_equals_a_full_recount_of_the_same_window(setting
     place_baskets([[a, b], [b, c, d], [a, c, f]] * 2, placed_at=days_ago(100))
     first = copurchase_refresh(now=NOW)
     t2 = NOW + dt.timedelta(days=60)
-    place_baskets([[a, f], [e, f, a], [b, d]] * 3, placed_at=NOW + dt.timedelta(days=30))
+    place_baskets([[a, f], [e, f, a], [b, d]] * 3, placed_at=NOW + dt.timedelta(days=50))
 
     # when
     incremental = copurchase_refresh(now=t2)
@@ -238,3 +238,29 @@ def test_ids_of_deleted_products_do_not_break_a_refresh(products):
     snapshot = copurchase_refresh()
 
     assert snapshot.status == Snapshot.Status.LIVE and snapshot.pair_count == 0
+
+
+def test_an_unreadable_incremental_base_falls_back_to_a_full_recount(products):
+    place_baskets([products[:3]] * 3, placed_at=days_ago(3))
+    live = copurchase_refresh()
+    SnapshotCounts.objects.filter(snapshot=live).update(data=b"not an npz")
+
+    fresh = copurchase_refresh()
+
+    assert fresh.status == Snapshot.Status.LIVE and fresh.mode == "full" and fresh.base is None
+    assert fresh.order_count == 3
+
+
+def test_the_window_reaches_back_from_the_newest_order_so_an_old_history_still_counts(products):
+    a, b, c, *_ = products
+    # given: a history that ended two years ago (like the demo's 2011 orders)
+    place_baskets([[a, b]] * 2 + [[a, c]] * 2, placed_at=days_ago(800))
+    place_baskets([[b, c]] * 2, placed_at=days_ago(1200))  # more than a window before the newest
+
+    # when
+    snapshot = copurchase_refresh(now=NOW)
+
+    # then
+    assert snapshot.order_count == 4
+    assert {partner.product_id for partner in partners_for(product_id=a)} == {b, c}
+    assert [partner.product_id for partner in partners_for(product_id=b)] == [a]

@@ -102,3 +102,18 @@ def test_staff_can_roll_back_to_a_retired_snapshot(history, staff_client):
 
     assert Snapshot.objects.get(status=Snapshot.Status.LIVE) == first
     assert Snapshot.objects.get(pk=second.pk).status == Snapshot.Status.RETIRED
+
+
+@pytest.mark.django_db(transaction=True)  # on_commit runs at once, inside the view, as in production
+def test_refresh_now_with_the_queue_down_tells_staff_and_keeps_the_live_snapshot(history, staff_client):
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    live = copurchase_refresh()
+    with mock.patch.object(refresh_copurchase, "delay", side_effect=OperationalError("Redis down")):
+        response = staff_client.post(reverse("admin:copurchase_snapshot_refresh"), follow=True)
+
+    assert response.status_code == 200
+    assert "The task queue is unreachable" in response.content.decode()
+    assert Snapshot.objects.get(status=Snapshot.Status.LIVE) == live

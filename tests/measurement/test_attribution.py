@@ -15,6 +15,7 @@ from recommendations.measurement.middleware import HoldoutMiddleware
 from recommendations.measurement.models import Event
 from recommendations.measurement.selectors import Period, placement_performance, top_pairs
 from recommendations.measurement.services import impressions_record, rec_origins_expire
+from recommendations.selectors import Recommendation
 from shop.cart.models import CartLine
 from shop.cart.services import RecOrigin, cart_add_product, cart_set_quantity
 from shop.checkout.services import ShippingAddress, order_place
@@ -234,10 +235,53 @@ def test_an_add_on_the_page_a_recommendation_link_led_to_is_credited_to_that_rec
     # when: they add it with the page's own add-to-cart form
     shopper.post(
         reverse("cart:add"),
-        {"product": product.pk, "quantity": 1, "rec_placement": "email_post_purchase", "rec_source": "curated",
-         "rec_anchor": anchor.pk},
+        {
+            "product": product.pk,
+            "quantity": 1,
+            "rec_placement": "email_post_purchase",
+            "rec_source": "curated",
+            "rec_anchor": anchor.pk,
+        },
     )
     # then
     line = CartLine.objects.get()
     assert (line.rec_placement, line.rec_source, line.rec_anchor_id) == ("email_post_purchase", "curated", anchor.pk)
     assert Event.objects.filter(kind=Event.Kind.ADD, placement="email_post_purchase").count() == 1
+
+
+def test_a_block_template_notes_its_impressions_with_a_tag():
+    from django.template import Context, Template
+
+    anchor, first, second = ProductFactory(), ProductFactory(), ProductFactory()
+    items = [
+        Recommendation(product=first, source="curated", anchor_id=anchor.pk, reason=""),
+        Recommendation(product=second, source="copurchase", anchor_id=anchor.pk, reason=""),
+    ]
+    template = Template('{% load measurement_tags %}{% rec_impressions "product_fbt" items anchor=anchor %}')
+
+    def page(request):
+        return HttpResponse(template.render(Context({"request": request, "items": items, "anchor": anchor})))
+
+    assert HoldoutMiddleware(page)(_page_request()).content == b""
+    shown = Event.objects.filter(kind=Event.Kind.IMPRESSION).order_by("id")
+    assert [(e.product_id, e.source, e.anchor_id) for e in shown] == [
+        (first.pk, "curated", anchor.pk),
+        (second.pk, "copurchase", anchor.pk),
+    ]
+
+
+def test_an_item_noted_twice_for_the_same_block_on_a_page_counts_once():
+    anchor, product = ProductFactory(), ProductFactory()
+
+    def page(request):
+        for _ in range(2):
+            impressions_record(
+                request=request, placement="product_fbt", items=[(product.pk, "curated")], anchor_id=anchor.pk
+            )
+        impressions_record(
+            request=request, placement="cart_complete", items=[(product.pk, "curated")], anchor_id=anchor.pk
+        )
+        return HttpResponse("ok")
+
+    HoldoutMiddleware(page)(_page_request())
+    assert sorted(Event.objects.values_list("placement", flat=True)) == ["cart_complete", "product_fbt"]

@@ -28,7 +28,8 @@ def test_shoppers_who_always_accept_buy_the_recommendation_only_in_the_treatment
             assert [(line.rec_placement, line.rec_source) for line in recommended] == [("product_fbt", "curated")]
         else:
             assert order.rec_group == "control" and recommended == []
-    assert Event.objects.filter(kind="click", placement="product_fbt").count() == orders.filter(rec_group="treatment").count()
+    treatment_orders = orders.filter(rec_group="treatment").count()
+    assert Event.objects.filter(kind="click", placement="product_fbt").count() == treatment_orders
     assert OrderLine.objects.filter(rec_placement="product_fbt").count() == Event.objects.filter(kind="add").count()
     report = out.getvalue()
     assert "16 visitors" in report and "Items per order" in report and "+1.000" in report

@@ -36,3 +36,13 @@ def publish_pairs(pairs, *, order_count: int = 1000) -> Snapshot:
 @pytest.fixture
 def publish():
     return publish_pairs
+
+
+@pytest.fixture(autouse=True)
+def _fresh_generation():
+    """The process memo of the cache generation starts empty in every test."""
+    from recommendations.selectors import invalidate_cache_generation
+
+    invalidate_cache_generation()
+    yield
+    invalidate_cache_generation()

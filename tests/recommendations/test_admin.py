@@ -9,7 +9,6 @@ from django.urls import reverse
 from recommendations.models import Complement, CurationVersion, Exclusion, LadderTier
 from recommendations.selectors import cache_generation, product_page_recommendations
 from tests.factories import (
-    BundleFactory,
     CategoryFactory,
     ComplementFactory,
     LadderTierFactory,
@@ -184,10 +183,14 @@ def test_the_suggestion_queue_lists_open_pairs_and_pins_or_excludes_them(staff, 
     assert [i.product_id for i in product_page_recommendations(product=knife).fbt.items] == [steel.pk, board.pk]
 
 
-def test_the_suggestion_actions_need_post_and_staff(client, publish):
+def test_the_suggestion_actions_need_post_and_staff(client):
     knife, board = ProductFactory.create_batch(2)
     url = reverse("admin:recommendations_suggestion_action")
     client.post(url, {"product": knife.pk, "partner": board.pk, "action": "pin"})
+    assert not Complement.objects.exists()
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get(url, {"product": knife.pk, "partner": board.pk, "action": "pin"}).status_code == 405
     assert not Complement.objects.exists()
 
 

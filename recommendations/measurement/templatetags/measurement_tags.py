@@ -2,6 +2,7 @@ from django import template
 from django.conf import settings
 
 from ..clicks import click_url
+from ..services import impressions_record
 
 register = template.Library()
 
@@ -31,3 +32,21 @@ def money(value):
     if value is None:
         return "—"
     return f"{settings.CURRENCY_SYMBOL}{value:,.2f}"
+
+
+@register.simple_tag(takes_context=True)
+def rec_impressions(context, placement, items, anchor=None):
+    """`{% rec_impressions placement fbt.items anchor=fbt.anchor %}` in a block's template: notes
+    that the block was shown with these items (anything with `.product_id`/`.product` and
+    `.source`). Renders nothing and costs no query; the page's impressions are written together
+    after it has rendered."""
+    request = context.get("request")
+    if request is None or not items:
+        return ""
+    impressions_record(
+        request=request,
+        placement=placement,
+        items=[(getattr(item, "product_id", None) or item.product.pk, item.source) for item in items],
+        anchor_id=getattr(anchor, "pk", anchor),
+    )
+    return ""

@@ -231,7 +231,7 @@ class Command(BaseCommand):
         if incremental_orders:
             # A night's new orders on top of the history, then the nightly (incremental) run.
             product_ids = np.array(Product.objects.filter(category__slug=BENCH_CATEGORY).order_by("id").values_list("id", flat=True))
-            self._history(product_ids=product_ids, orders=incremental_orders, rng=np.random.default_rng(1), max_age_seconds=1)
+            self._history(product_ids=product_ids, orders=incremental_orders, rng=np.random.default_rng(), max_age_seconds=1)
             started = time.perf_counter()
             nightly = copurchase_refresh()
             out["incremental_orders"] = incremental_orders
