@@ -50,14 +50,10 @@ class BundleInfo:
 
 def active_bundles() -> list[BundleInfo]:
     """Every active bundle with its items, cached under the curation generation."""
-    from recommendations.selectors.candidates import cache_generation, generation_memo
+    from recommendations.selectors.candidates import cache_generation
 
     snapshot_id, version = cache_generation()
     key = f"recommendations:bundles:{version}"
-    # The cart asks on every page; the process keeps the list of the current generation.
-    memo = generation_memo()
-    if key in memo:
-        return memo[key]
     bundles = cache.get(key)
     if bundles is None:
         items: dict[int, list[tuple[int, int]]] = {}
@@ -76,7 +72,6 @@ def active_bundles() -> list[BundleInfo]:
             for bid in sorted(items)
         ]
         cache.set(key, bundles, settings.RECOMMENDATIONS_CACHE_TIMEOUT)
-    memo[key] = bundles
     return bundles
 
 

@@ -56,11 +56,20 @@ class Snapshot(models.Model):
 
 
 class SnapshotCounts(models.Model):
-    """The full raw counts behind a snapshot (compressed npz), the base of the next
-    incremental run. In the database rather than on a file system so every worker host
-    sees it, it commits with the snapshot and is deleted with it."""
+    """The raw counts behind a snapshot (compressed npz), the base of the next incremental
+    run. In the database rather than on a file system so every worker host sees it.
+
+    A full run stores the whole matrix (~40 MB at 1M orders). An incremental run stores
+    only its delta (added minus expired orders, a few hundred kB) chained to its base's
+    counts: the snapshot's counts are the chain's root plus every delta on the way. The
+    weekly full rebuild starts a new chain; pruning keeps every link a kept snapshot needs.
+    """
 
     snapshot = models.OneToOneField(Snapshot, primary_key=True, related_name="counts", on_delete=models.CASCADE)
+    base = models.ForeignKey(
+        Snapshot, null=True, blank=True, related_name="+", on_delete=models.CASCADE,
+        help_text="Set when `data` is a delta on top of this snapshot's counts.",
+    )
     data = models.BinaryField()
     size = models.PositiveBigIntegerField(default=0)
 

@@ -47,6 +47,13 @@ class ScoreParams:
     alpha: float = 0.0
     method: str = "weighted"
 
+    @property
+    def ranks_by_own_pairs(self) -> bool:
+        """Whether a product's list depends only on its own pair counts. Then an incremental
+        run re-ranks only the products of the added and expired orders; a score divided by
+        the partner's popularity (α > 0, lift, cosine…) can reorder anyone's list."""
+        return self.method == "cocount" or (self.method == "weighted" and not self.alpha)
+
 
 @dataclass(frozen=True)
 class PairArrays:
@@ -58,18 +65,28 @@ class PairArrays:
     weighted: np.ndarray  # float, in orders
 
 
-def symmetric_pairs(counts: Counts, *, min_count: int) -> PairArrays:
-    """Both directions of every pair seen in at least `min_count` orders."""
+def symmetric_pairs(counts: Counts, *, min_count: int, anchors: np.ndarray | None = None) -> PairArrays:
+    """Both directions of every pair seen in at least `min_count` orders; with `anchors` (a
+    boolean mask over the columns) only the directions whose anchor is in it."""
     p = counts.pairs.tocsr().tocoo()
     keep = p.data >= min_count
     rows, cols, data = p.row[keep], p.col[keep], p.data[keep]
     w = counts.weighted_aligned()[keep].astype(np.float64) / WEIGHT_SCALE
+    if anchors is None:
+        forward = backward = slice(None)
+    else:
+        forward, backward = anchors[rows], anchors[cols]
     return PairArrays(
-        a=np.concatenate([rows, cols]).astype(np.int64),
-        b=np.concatenate([cols, rows]).astype(np.int64),
-        count_ab=np.concatenate([data, data]).astype(np.int64),
-        weighted=np.concatenate([w, w]),
+        a=np.concatenate([rows[forward], cols[backward]]).astype(np.int64),
+        b=np.concatenate([cols[forward], rows[backward]]).astype(np.int64),
+        count_ab=np.concatenate([data[forward], data[backward]]).astype(np.int64),
+        weighted=np.concatenate([w[forward], w[backward]]),
     )
+
+
+def pair_count(counts: Counts, *, min_count: int) -> int:
+    """Distinct unordered pairs seen in at least `min_count` orders."""
+    return int(np.count_nonzero(counts.pairs.data >= min_count))
 
 
 ScoreFunction = Callable[..., np.ndarray]
@@ -138,8 +155,13 @@ def top_k_order(*, a: np.ndarray, score: np.ndarray, n_ab: np.ndarray, b_ids: np
     return order[keep], rank[keep]
 
 
-def score_counts(counts: Counts, params: ScoreParams) -> TopPartners:
-    pairs = symmetric_pairs(counts, min_count=params.min_count)
+def score_counts(counts: Counts, params: ScoreParams, *, anchor_ids: np.ndarray | None = None) -> TopPartners:
+    """The top-K rows of every product, or only of `anchor_ids` (the same rows a full
+    scoring gives them: their lists depend on nothing else, see ranks_by_own_pairs)."""
+    anchors = None
+    if anchor_ids is not None:
+        anchors = np.isin(counts.item_ids, anchor_ids)
+    pairs = symmetric_pairs(counts, min_count=params.min_count, anchors=anchors)
     item_counts = counts.item_counts.astype(np.float64)
     n = max(counts.n_orders, 1)
     n_a, n_b = item_counts[pairs.a], item_counts[pairs.b]
@@ -160,7 +182,7 @@ def score_counts(counts: Counts, params: ScoreParams) -> TopPartners:
         lift=count_ab * n / (ca * cb),
         score=score[idx],
         n_orders=counts.n_orders,
-        n_pairs=len(pairs.a) // 2,
+        n_pairs=pair_count(counts, min_count=params.min_count),
     )
 
 

@@ -24,7 +24,7 @@ from .core import Counts, count_lines
 from .lease import LeaseBusy, lease_acquire, lease_release
 from .loading import load_lines, order_id_bounds
 from .models import ShardCounts, Snapshot
-from .services import Timer, refresh_window, score_params, snapshot_finish, snapshot_start, snapshots_fail_abandoned
+from .services import Build, Timer, refresh_window, score_params, snapshot_finish, snapshot_start, snapshots_fail_abandoned
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def sharded_refresh_finish(*, run_id: str, snapshot_id: int, started_at: float) 
             for data in ShardCounts.objects.filter(run_id=run_id).order_by("shard").values_list("data", flat=True):
                 counts = counts + Counts.from_bytes(data)
         snapshot = snapshot_finish(
-            snapshot=snapshot, counts=counts, params=params, timer=timer,
+            snapshot=snapshot, build=Build(counts=counts), params=params, timer=timer,
             started=time.perf_counter() - (time.time() - started_at), holder=run_id,
         )
     except BaseException as exc:

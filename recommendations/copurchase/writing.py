@@ -7,6 +7,8 @@ with no Python object per row.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from django.db import connection
 
@@ -55,8 +57,14 @@ def _copy_binary(table: str, columns: list[tuple[str, str]], values: dict[str, n
             copy.write(_PG_TRAILER)
 
 
-def write_snapshot_rows(*, snapshot: Snapshot, top: TopPartners, counts: Counts) -> None:
-    """The partner rows and product order counts of a (building) snapshot."""
+def write_snapshot_rows(
+    *, snapshot: Snapshot, top: TopPartners, counts: Counts, copy_from: Snapshot | None = None,
+    changed_ids: np.ndarray | None = None,
+) -> int:
+    """The partner rows and product order counts of a (building) snapshot; the number of rows.
+
+    With `copy_from`, `top` holds only the rows of `changed_ids`; every other product's rows
+    are copied from that snapshot inside the database (see _copy_unchanged_rows)."""
     n_pairs, n_products = len(top), counts.n_items
     pair_values = {
         "snapshot_id": np.full(n_pairs, snapshot.pk, dtype=np.int64),
@@ -77,19 +85,60 @@ def write_snapshot_rows(*, snapshot: Snapshot, top: TopPartners, counts: Counts)
         "order_count": counts.item_counts,
     }
     if connection.vendor == "postgresql":
-        _copy_binary(PairStat._meta.db_table, PAIR_COLUMNS, pair_values, n_pairs)
         _copy_binary(ProductStat._meta.db_table, PRODUCT_COLUMNS, product_values, n_products)
+        _copy_binary(PairStat._meta.db_table, PAIR_COLUMNS, pair_values, n_pairs)
     else:
-        _bulk(PairStat, pair_values, n_pairs)
         _bulk(ProductStat, product_values, n_products)
+        _bulk(PairStat, pair_values, n_pairs)
+    if copy_from is None:
+        return n_pairs
+    return n_pairs + _copy_unchanged_rows(
+        snapshot=snapshot, source=copy_from, changed_ids=changed_ids, n_orders=counts.n_orders
+    )
 
 
-def write_snapshot_counts(*, snapshot: Snapshot, counts: Counts) -> None:
-    """The raw counts, the base of the next incremental run."""
+def _copy_unchanged_rows(*, snapshot: Snapshot, source: Snapshot, changed_ids: np.ndarray, n_orders: int) -> int:
+    """Copy the rows of the products outside `changed_ids` from `source`, set-based.
+
+    Such a product was in none of the added or expired orders: its pair counts, its own
+    order count, and so its partners, ranks, confidence and score are what `source` has.
+    Only what depends on the partner's order count or on the number of orders changes:
+    count_b (joined from this snapshot's ProductStat, written first), support and lift,
+    computed with the same float operations, in the same order, as scoring.score_counts, so
+    a copied row equals bit for bit the row a full run writes.
+    """
+    pair, product = PairStat._meta.db_table, ProductStat._meta.db_table
+    if connection.vendor == "postgresql":
+        unchanged, changed_param = "NOT (p.product_id = ANY(%s::bigint[]))", [int(i) for i in changed_ids]
+    else:
+        unchanged, changed_param = "p.product_id NOT IN (SELECT value FROM json_each(%s))", json.dumps(changed_ids.tolist())
+
+    def real(expression: str) -> str:
+        return f"CAST({expression} AS DOUBLE PRECISION)"
+
+    n = int(n_orders)
+    sql = (
+        f"INSERT INTO {pair} (snapshot_id, product_id, partner_id, rank, count_ab, count_a, count_b, support, "
+        f"confidence, lift, score) "
+        f"SELECT %s, p.product_id, p.partner_id, p.rank, p.count_ab, p.count_a, ps.order_count, "
+        f"{real('p.count_ab')} / {real('%s')}, p.confidence, "
+        f"{real('CAST(p.count_ab AS BIGINT) * %s')} / ({real('p.count_a')} * {real('ps.order_count')}), p.score "
+        f"FROM {pair} p JOIN {product} ps ON ps.snapshot_id = %s AND ps.product_id = p.partner_id "
+        f"WHERE p.snapshot_id = %s AND {unchanged}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [snapshot.pk, n, n, snapshot.pk, source.pk, changed_param])
+        return cursor.rowcount
+
+
+def write_snapshot_counts(*, snapshot: Snapshot, counts: Counts, base: Snapshot | None = None) -> None:
+    """The raw counts, the base of the next incremental run: all of them, or with `base`
+    a delta on top of that snapshot's counts (see SnapshotCounts)."""
     blob = counts.to_bytes()
     SnapshotCounts.objects.filter(snapshot=snapshot).delete()
+    base_id = base.pk if base else None
     if connection.vendor != "postgresql":
-        SnapshotCounts.objects.create(snapshot=snapshot, data=blob, size=len(blob))
+        SnapshotCounts.objects.create(snapshot=snapshot, base_id=base_id, data=blob, size=len(blob))
         return
     # Django's psycopg cursors bind client-side: a 40 MB bytea would travel as an 80 MB hex
     # literal inside the SQL text. A server-side-binding cursor sends it as binary (%b).
@@ -98,8 +147,8 @@ def write_snapshot_counts(*, snapshot: Snapshot, counts: Counts) -> None:
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
-            f"INSERT INTO {SnapshotCounts._meta.db_table} (snapshot_id, data, size) VALUES (%s, %b, %s)",
-            [snapshot.pk, blob, len(blob)],
+            f"INSERT INTO {SnapshotCounts._meta.db_table} (snapshot_id, base_id, data, size) VALUES (%s, %s, %b, %s)",
+            [snapshot.pk, base_id, blob, len(blob)],
         )
 
 

@@ -6,7 +6,6 @@ it is cached per product under a key holding the live snapshot id and the curati
 before) are applied afterwards in `ranking`, over products fetched fresh from the database.
 """
 
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -89,43 +88,18 @@ class ProductCandidates:
         return frozenset(self.ladder.product_ids) if self.ladder else frozenset()
 
 
-# A page asks for the generation several times (candidates, bundles); the process keeps
-# it for a second rather than asking the shared cache each time. An edit in this process
-# clears it at once; another process sees it within LOCAL_SECONDS.
-LOCAL_SECONDS = 1.0
-_local: dict[str, tuple[float, tuple[int, int]]] = {}
-
-
 def cache_generation() -> tuple[int, int]:
     """(live snapshot id, curation version): part of every cache key."""
-    now = time.monotonic()
-    memo = _local.get(STATE_KEY)
-    if memo is not None and now - memo[0] < LOCAL_SECONDS:
-        return memo[1]
     state = cache.get(STATE_KEY)
     if state is None:
         snapshot = live_snapshot()
         version = CurationVersion.objects.values_list("version", flat=True).first() or 0
         state = (snapshot.pk if snapshot else 0, version)
         cache.set(STATE_KEY, state, STATE_TIMEOUT)
-    _local[STATE_KEY] = (now, state)
     return state
 
 
-_memo: dict[str, object] = {}
-
-
-def generation_memo() -> dict:
-    """A process-local dict for small values derived from the current generation (keys
-    must include it); emptied with the generation memo."""
-    if len(_memo) > 100:
-        _memo.clear()
-    return _memo
-
-
 def invalidate_cache_generation() -> None:
-    _local.clear()
-    _memo.clear()
     cache.delete(STATE_KEY)
 
 

@@ -259,8 +259,6 @@ def basket_recommendations(
     ranked = rank_basket(product_ids, candidates)
     blocked = blocked_ids(product_ids, candidates) | set(exclude_ids) | shown
     products = ProductReader({c.product_id for c, _ in ranked if c.product_id not in blocked} | set(product_ids), user=user)
-    if name_anchor and len(product_ids) > 1:
-        products.display(product_ids)  # the anchors' names go into the reasons
     items: list[Recommendation] = []
     for candidate, count in ranked:
         if len(items) >= limit:

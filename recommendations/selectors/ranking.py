@@ -55,10 +55,10 @@ def _load_display(ids: set[int]) -> dict[int, Product]:
 
 
 def _fresh_rows(ids: set[int], *, user=None) -> dict[int, Product]:
-    """Light Product instances with only what the guards need, read fresh in one query:
-    price, stock, availability, consumable, updated_at and `bought_before` for a customer."""
+    """Light Product instances with only what the guards and reasons need, read fresh in one
+    query: price, stock, availability, consumable, name, updated_at and `bought_before`."""
     fresh = Product.objects.active().filter(pk__in=ids)
-    fields = ["pk", "price", "stock", "is_active", "is_consumable", "updated_at"]
+    fields = ["pk", "price", "stock", "is_active", "is_consumable", "updated_at", "name"]
     if user is not None and user.is_authenticated:
         from shop.orders.models import OrderLine
 
@@ -67,8 +67,10 @@ def _fresh_rows(ids: set[int], *, user=None) -> dict[int, Product]:
         fields.append("bought_before")
     rows = {}
     for row in fresh.values_list(*fields):
-        product = Product(id=row[0], price=row[1], stock=row[2], is_active=row[3], is_consumable=row[4], updated_at=row[5])
-        product.bought_before = row[6] if len(row) > 6 else False
+        product = Product(
+            id=row[0], price=row[1], stock=row[2], is_active=row[3], is_consumable=row[4], updated_at=row[5], name=row[6]
+        )
+        product.bought_before = row[7] if len(row) > 7 else False
         rows[product.pk] = product
     return rows
 

@@ -36,7 +36,8 @@ def rows(snapshot):
 
 
 def raw_counts(snapshot):
-    return Counts.from_bytes(SnapshotCounts.objects.get(snapshot=snapshot).data)
+    counts, _ = services.counts_of_snapshot(snapshot)
+    return counts
 
 
 def test_a_refresh_publishes_the_pairs_of_the_counted_orders_in_the_window(products):
