@@ -174,8 +174,13 @@ def _word(word: str, font) -> tuple[Image.Image, int, int, float]:
     return mask, left, top, font.getlength(word)
 
 
+@lru_cache(maxsize=32)
+def _space(font) -> float:
+    return font.getlength(" ")
+
+
 def _line_width(words: list[str], font) -> float:
-    space = font.getlength(" ")
+    space = _space(font)
     return sum(_word(word, font)[3] for word in words) + space * (len(words) - 1)
 
 
@@ -199,7 +204,7 @@ def _wrap(text: str, font, width: int, max_lines: int) -> list[list[str]]:
 
 
 def _draw_words(image: Image.Image, words: list[str], font, *, x: float, y: int, fill: tuple) -> None:
-    space = font.getlength(" ")
+    space = _space(font)
     for word in words:
         mask, left, top, advance = _word(word, font)
         image.paste(fill, (round(x) + left, y + top), mask)
@@ -401,24 +406,62 @@ def image_urls(image: ProductImage) -> dict[str, str]:
 # Generated product images (the demo loader)
 
 
+# Flat pastel shapes and large text: no visible difference from 85, and cheaper to encode.
+ART_JPEG_QUALITY = 80
+
+
+@dataclass(frozen=True)
+class ArtFiles:
+    image: str  # storage name of the GENERATED_SIZE picture, also the "medium" rendition
+    thumbnail: str
+
+
+def write_product_art(*, name: str, category: str, stem: str) -> ArtFiles:
+    """Draw a product's artwork at the medium and the thumbnail size and write both JPEGs
+    to the default storage, named like uploads (`stem`.jpg under ProductImage's folders).
+
+    Needs no Product row, so a bulk loader can draw in worker processes before its rows
+    exist. Each size is drawn directly: reducing a 600px drawing to 200px cost more than
+    drawing the thumbnail (whose background is cached too).
+    """
+    names = {}
+    for field, size, suffix in (("image", GENERATED_SIZE, ""), ("thumbnail", RENDITIONS["thumb"].size, "-thumb")):
+        art = render_product_art(name=name, category=category, size=size)
+        model_field = ProductImage._meta.get_field(field)
+        target = model_field.generate_filename(None, f"{stem}{suffix}.jpg")
+        content = ContentFile(_jpeg_bytes(art, quality=ART_JPEG_QUALITY))
+        names[field] = model_field.storage.save(target, content, max_length=model_field.max_length)
+    return ArtFiles(image=names["image"], thumbnail=names["thumbnail"])
+
+
+def art_stem(product: Product) -> str:
+    return f"{product.slug or product.pk}-art"
+
+
 def build_generated_image(product: Product, *, position: int = 0) -> ProductImage:
     """An unsaved ProductImage of the product's artwork, files already written.
 
-    The artwork is drawn once at the medium size, which also serves as the "full"
-    image (there is no detail to gain from a larger drawing); the thumbnail is a
-    3× reduction of it. Lets a bulk loader `bulk_create` the rows.
+    The medium-size drawing also serves as the "full" image (a larger drawing has no
+    more detail to show). Lets a bulk loader `bulk_create` the rows.
     """
     category = product.category.name if product.category_id else ""
-    art = render_product_art(name=product.name, category=category, size=GENERATED_SIZE)
-    medium = _jpeg_bytes(art)
-    thumb = _jpeg_bytes(art.reduce(GENERATED_SIZE // RENDITIONS["thumb"].size))
-    stem = f"{product.slug or product.pk}-art"
-    image = ProductImage(product=product, alt=short_name(product.name, words=12), position=position)
-    image.image.save(f"{stem}.jpg", ContentFile(medium), save=False)
-    # The same file for "full" and "medium": the storage holds one copy.
-    image.medium.name = image.image.name
-    image.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(thumb), save=False)
+    files = write_product_art(name=product.name, category=category, stem=art_stem(product))
+    image = generated_image_row(product_id=product.pk, name=product.name, files=files, position=position)
+    image.product = product
     return image
+
+
+def generated_image_row(*, product_id: int, name: str, files: ArtFiles, position: int = 0) -> ProductImage:
+    """The unsaved ProductImage row of artwork written by `write_product_art`."""
+    return ProductImage(
+        product_id=product_id,
+        image=files.image,
+        # The same file for "full" and "medium": the storage holds one copy.
+        medium=files.image,
+        thumbnail=files.thumbnail,
+        alt=short_name(name, words=12),
+        position=position,
+    )
 
 
 def attach_generated_image(product: Product) -> ProductImage:

@@ -25,7 +25,7 @@ import logging
 import time
 import zlib
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -43,7 +43,7 @@ from .models import PairStat, ProductStat, Snapshot, SnapshotCounts
 from .quality import quality_check
 from .scoring import ScoreParams, score_counts
 from .signals import snapshot_published
-from .writing import write_snapshot_counts, write_snapshot_rows
+from .writing import write_snapshot_counts_in_background, write_snapshot_rows
 
 logger = logging.getLogger(__name__)
 
@@ -263,15 +263,21 @@ def snapshot_finish(
     if not lease_renew(holder=holder, seconds=settings.COPURCHASE_LOCK_SECONDS):
         raise LeaseBusy("the refresh lease expired during the build; another refresh took over")
     with timer("write"):
-        row_count = write_snapshot_rows(
-            snapshot=snapshot, top=top, counts=counts, copy_from=build.base if partial else None,
-            changed_ids=build.changed_ids,
-        )
-    with timer("write_counts"):
         if build.delta is not None:
-            write_snapshot_counts(snapshot=snapshot, counts=build.delta, base=build.base)
+            counts_written = write_snapshot_counts_in_background(snapshot=snapshot, counts=build.delta, base=build.base)
         else:
-            write_snapshot_counts(snapshot=snapshot, counts=counts)
+            counts_written = write_snapshot_counts_in_background(snapshot=snapshot, counts=counts)
+        try:
+            row_count = write_snapshot_rows(
+                snapshot=snapshot, top=top, counts=counts, copy_from=build.base if partial else None,
+                changed_ids=build.changed_ids,
+            )
+        except BaseException:
+            with suppress(Exception):
+                counts_written()  # no thread outlives its refresh
+            raise
+    with timer("write_counts"):  # what is left of it once the rows are written
+        counts_written()
     with timer("quality"):
         live = Snapshot.objects.filter(status=Snapshot.Status.LIVE).first()
         gate = quality_check(snapshot=snapshot, live=live)

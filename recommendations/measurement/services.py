@@ -29,7 +29,15 @@ def impressions_record(
     *, request, placement: str, items: Iterable[tuple[int, str]], anchor_id: int | None = None
 ) -> None:
     """Note that a block was shown with these (product id, source) items. Costs no query:
-    the rows are written with the others of the page when the response is ready.
+    the rows are written with the others of the page when the response is ready."""
+    impressions_record_block(
+        request=request, placement=placement, items=[(product_id, source, anchor_id) for product_id, source in items]
+    )
+
+
+def impressions_record_block(*, request, placement: str, items: Iterable[tuple[int, str, int | None]]) -> None:
+    """The same for a block whose items each have their own anchor (the cart's complements,
+    each complementing one of the lines): (product id, source, anchor id) triples.
 
     An item already noted for the same placement and anchor on this page is not noted again,
     so a block recorded both by its template tag and by its template counts once."""
@@ -40,8 +48,8 @@ def impressions_record(
     seen: set[tuple] = request.__dict__.setdefault(_SEEN, set())
     view_id = secrets.token_hex(8)
     now = timezone.now()
-    for product_id, source in items:
-        product_id = getattr(product_id, "pk", product_id)
+    for product_id, source, anchor_id in items:
+        product_id, anchor_id = getattr(product_id, "pk", product_id), getattr(anchor_id, "pk", anchor_id)
         key = (placement, anchor_id, product_id)
         if key in seen:
             continue

@@ -304,5 +304,12 @@ def cart_attach_on_login(*, request, user) -> Cart | None:
     return target
 
 
+def cart_remember_email(*, cart: Cart, email: str) -> None:
+    """Keep the address typed at checkout on the cart (for an abandoned-cart reminder)."""
+    if cart.email != email:
+        cart.email = email
+        cart.save(update_fields=["email", "updated_at"])
+
+
 def cart_clear(*, cart: Cart) -> None:
     CartLine.objects.filter(cart=cart).delete()

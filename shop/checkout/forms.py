@@ -28,7 +28,10 @@ def normalise_uk_postcode(value: str) -> str:
 class CheckoutDetailsForm(forms.Form):
     email = forms.EmailField(
         label="Email",
-        help_text="For your order confirmation. We don't send marketing without asking.",
+        help_text=(
+            "For your order confirmation and an occasional note on what goes with your order; "
+            "every e-mail has a one-click unsubscribe link."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     name = forms.CharField(label="Full name", max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))

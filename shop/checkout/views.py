@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from shop.cart.selectors import cart_overview
-from shop.cart.services import cart_get_for_request
+from shop.cart.services import cart_get_for_request, cart_remember_email
 from shop.orders.selectors import order_for_idempotency_key
 
 from .forms import CheckoutDetailsForm, PlaceOrderForm
@@ -45,6 +45,7 @@ def start(request):
         form = CheckoutDetailsForm(request.POST)
         if form.is_valid():
             request.session[SESSION_DETAILS] = form.cleaned_data
+            cart_remember_email(cart=overview.cart, email=form.cleaned_data["email"])
             return redirect("checkout:review")
     else:
         initial = request.session.get(SESSION_DETAILS) or {}

@@ -61,14 +61,20 @@ def _rows(path: Path) -> Iterator[list[str]]:
         yield from reader
 
 
-def read_dataset(folder: Path, *, limit: int | None = None, lines: bool = True) -> CleanDataset:
+def read_products(folder: Path) -> list[ProductRecord]:
+    _check(folder)
+    return [ProductRecord(sku=s, description=d, price=Decimal(p)) for s, d, p in _rows(Path(folder) / PRODUCTS)]
+
+
+def read_dataset(
+    folder: Path, *, limit: int | None = None, lines: bool = True, products: list[ProductRecord] | None = None
+) -> CleanDataset:
     """The data set in `folder`; with `limit`, only the first `limit` invoices (and their lines);
-    with `lines=False`, no lines (most of the reading time)."""
+    with `lines=False`, no lines (most of the reading time); `products` when already read."""
     folder = Path(folder)
-    missing = [name for name in FILES if not (folder / name).exists()]
-    if missing:
-        raise FileNotFoundError(f"{folder} has no {', '.join(missing)} (run `manage.py build_demo_data`)")
-    products = [ProductRecord(sku=s, description=d, price=Decimal(p)) for s, d, p in _rows(folder / PRODUCTS)]
+    _check(folder)
+    if products is None:
+        products = read_products(folder)
     invoices = []
     for number, placed_at, customer, country in _rows(folder / INVOICES):
         if limit is not None and len(invoices) >= limit:
@@ -79,6 +85,7 @@ def read_dataset(folder: Path, *, limit: int | None = None, lines: bool = True) 
     # One Decimal per distinct price string, not one per line: half a million lines, a few hundred prices.
     decimals: dict[str, Decimal] = {}
     records: list[LineRecord] = []
+    append = records.append
     for invoice, sku, quantity, unit_price in _rows(folder / LINES) if lines else ():
         if wanted is not None and invoice not in wanted:
             if records:
@@ -90,5 +97,11 @@ def read_dataset(folder: Path, *, limit: int | None = None, lines: bool = True) 
                 price = decimals[unit_price] = Decimal(unit_price)
         else:
             price = prices[sku]
-        records.append(LineRecord(invoice=invoice, sku=sku, quantity=int(quantity), unit_price=price))
+        append(LineRecord(invoice, sku, int(quantity), price))
     return CleanDataset(products=products, invoices=invoices, lines=records)
+
+
+def _check(folder: Path) -> None:
+    missing = [name for name in FILES if not (Path(folder) / name).exists()]
+    if missing:
+        raise FileNotFoundError(f"{folder} has no {', '.join(missing)} (run `manage.py build_demo_data`)")

@@ -29,14 +29,24 @@ def order_email(*, invoice: str, customer: str) -> str:
 
 def placed_at(local: str) -> datetime:
     """ "2010-12-01 08:26" (UK local time) as an aware datetime."""
-    return datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=SOURCE_TZ)
+    return datetime.fromisoformat(local).replace(tzinfo=SOURCE_TZ)
 
 
 def create_orders(data: CleanDataset, products: dict[str, Product], progress) -> tuple[int, int]:
-    line_totals = [(line.unit_price * line.quantity).quantize(CENT) for line in data.lines]
-    subtotals: dict[str, Decimal] = defaultdict(Decimal)
-    for line, line_total in zip(data.lines, line_totals, strict=False):
-        subtotals[line.invoice] += line_total
+    # Line totals and money as text, computed once per distinct (price, quantity): half a
+    # million lines hold ~40,000 of them. Strings are exact, and the database driver then
+    # has no Decimal to adapt per value. Subtotals add up whole pennies.
+    totals: dict[tuple[Decimal, int], tuple[str, str, int]] = {}
+    line_money: list[tuple[str, str]] = []
+    subtotals: dict[str, int] = defaultdict(int)
+    for line in data.lines:
+        key = (line.unit_price, line.quantity)
+        found = totals.get(key)
+        if found is None:
+            total = (line.unit_price * line.quantity).quantize(CENT)
+            found = totals[key] = (str(line.unit_price), str(total), int(total * 100))
+        line_money.append(found[:2])
+        subtotals[line.invoice] += found[2]
 
     # Orders go in like their lines, as plain rows: 20,000 model instances through bulk_create
     # cost more than the half million lines through COPY / executemany.
@@ -45,7 +55,7 @@ def create_orders(data: CleanDataset, products: dict[str, Product], progress) ->
     order_rows = []
     for invoice in data.invoices:
         when = placed_at(invoice.placed_at)
-        subtotal = str(subtotals[invoice.number])
+        subtotal = str(Decimal(subtotals[invoice.number]).scaleb(-2))
         order_rows.append(
             (
                 order_number(invoice.number),
@@ -77,19 +87,9 @@ def create_orders(data: CleanDataset, products: dict[str, Product], progress) ->
     order_ids = {number[len(ORDER_PREFIX) :]: pk for number, pk in numbers.iterator(chunk_size=10_000)}
 
     ids = {sku: (product.pk, product.name) for sku, product in products.items()}
-    # Money as strings: exact, and the database driver has no Decimal adapter to call per value.
-    # A few thousand distinct amounts among half a million lines: each is formatted once.
-    text: dict[Decimal, str] = {}
-
-    def money(amount: Decimal) -> str:
-        found = text.get(amount)
-        if found is None:
-            found = text[amount] = str(amount)
-        return found
-
     rows = (
-        (order_ids[line.invoice], *ids[line.sku], line.sku, money(line.unit_price), line.quantity, money(line_total))
-        for line, line_total in zip(data.lines, line_totals, strict=False)
+        (order_ids[line.invoice], *ids[line.sku], line.sku, price, line.quantity, total)
+        for line, (price, total) in zip(data.lines, line_money, strict=True)
     )
     columns = ("order_id", "product_id", "name", "sku", "unit_price", "quantity", "line_total")
     inserted = insert_rows(OrderLine, columns, rows, total=len(data.lines), progress=progress, desc="Order lines")

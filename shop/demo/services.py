@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import groupby
 from operator import attrgetter
@@ -31,10 +31,10 @@ from recommendations.models import Complement, LadderTier, TierLadder, Upgrade
 from recommendations.services import curation_version_bump
 from shop.demo import handmade
 from shop.demo.categories import CATEGORY_DESCRIPTIONS, TOP_LEVEL, category_for, category_tree
-from shop.demo.cleaning import CleanDataset, LineRecord, product_name
-from shop.demo.dataset import DEFAULT_DIR, read_dataset
+from shop.demo.cleaning import CleanDataset, LineRecord, ProductRecord, product_name
+from shop.demo.dataset import DEFAULT_DIR, read_dataset, read_products
 from shop.demo.history import create_orders, order_number, placed_at
-from shop.demo.images import generate_images
+from shop.demo.images import Artwork, ImageJob
 from shop.demo.ladders import Candidate, find_ladders, parse_name
 from shop.demo.models import DemoLoad
 from shop.demo.stock import DEFAULT_SEED, stock_for
@@ -137,9 +137,9 @@ def _first_sold(data: CleanDataset) -> dict[str, str]:
     return first
 
 
-def _create_products(data: CleanDataset, categories: dict, *, seed: int, sales: Counter) -> dict[str, Product]:
-    names = {p.sku: product_name(p.description) for p in data.products}
-    slugs = unique_slugs(names)
+def _create_products(
+    data: CleanDataset, categories: dict, *, names: dict[str, str], slugs: dict[str, str], seed: int, sales: Counter
+) -> dict[str, Product]:
     products = []
     for record in data.products:
         name = names[record.sku]
@@ -234,10 +234,13 @@ def _create_data_ladders(products: dict[str, Product], attributes: dict[str, Att
     return len(rows), len(tiers), len(values)
 
 
+def _handmade_slugs() -> dict[str, str]:
+    return unique_slugs({spec.sku: spec.name for spec in handmade.PRODUCTS})
+
+
 def _create_handmade(categories: dict, attributes: dict[str, Attribute]) -> dict[str, Product]:
     category = categories[(handmade.CATEGORY, None)]
-    names = {spec.sku: spec.name for spec in handmade.PRODUCTS}
-    slugs = unique_slugs(names)
+    slugs = _handmade_slugs()
     products = Product.objects.bulk_create(
         [
             Product(
@@ -284,6 +287,20 @@ def _create_handmade(categories: dict, attributes: dict[str, Attribute]) -> dict
     return by_sku
 
 
+def _artworks(records: list[ProductRecord], *, names: dict[str, str], slugs: dict[str, str]) -> list[Artwork]:
+    """The pictures to draw, known before any row exists: the workers start on them at once."""
+    artworks = []
+    for record in records:
+        parent, child = category_for(record.description)
+        artworks.append(Artwork(sku=record.sku, name=names[record.sku], category=child or parent, stem=""))
+    handmade_slugs = _handmade_slugs()
+    artworks += [
+        Artwork(sku=spec.sku, name=spec.name, category=handmade.CATEGORY, stem="") for spec in handmade.PRODUCTS
+    ]
+    every_slug = {**slugs, **handmade_slugs}
+    return [replace(artwork, stem=f"{every_slug[artwork.sku]}-art") for artwork in artworks]
+
+
 def _feature_products(products: dict[str, Product], categories: dict) -> int:
     """The best seller of each featured top-level category (active, in stock) goes on the home page."""
     featured_roots = {categories[(name, None)].pk for name, featured in TOP_LEVEL if featured}
@@ -318,48 +335,58 @@ def demo_load(
         report.already_loaded = True
         return report
     begun = started = time.perf_counter()
-    data = read_dataset(source, limit=limit)
-    report.timed("read", started)
+    records = read_products(source)
+    names = {p.sku: product_name(p.description) for p in records}
+    slugs = unique_slugs(names)
+    # Pictures are drawn by worker processes from here on, beside everything that follows
+    # (they are most of the load's CPU time; the database work is most of this process's).
+    job = ImageJob(_artworks(records, names=names, slugs=slugs), workers=workers) if images else None
+    try:
+        data = read_dataset(source, limit=limit, products=records)
+        report.timed("read", started)
 
-    with transaction.atomic():
-        started = time.perf_counter()
-        categories = _create_categories()
-        sales = _sales_counts(data.lines)
-        products = _create_products(data, categories, seed=seed, sales=sales)
-        attributes = _create_attributes()
-        ladders, tiers, values = _create_data_ladders(products, attributes)
-        extra = _create_handmade(categories, attributes)
-        featured = _feature_products(products, categories) + len(handmade.FEATURED)
-        report.timed("catalogue", started)
+        with transaction.atomic():
+            started = time.perf_counter()
+            categories = _create_categories()
+            sales = _sales_counts(data.lines)
+            products = _create_products(data, categories, names=names, slugs=slugs, seed=seed, sales=sales)
+            attributes = _create_attributes()
+            ladders, tiers, values = _create_data_ladders(products, attributes)
+            extra = _create_handmade(categories, attributes)
+            featured = _feature_products(products, categories) + len(handmade.FEATURED)
+            report.timed("catalogue", started)
 
-        started = time.perf_counter()
-        orders, lines = create_orders(data, products, progress)
-        report.timed("orders", started)
+            started = time.perf_counter()
+            orders, lines = create_orders(data, products, progress)
+            report.timed("orders", started)
 
-        # Drawn after the orders, not beside them: overlapping the two (tried) gained nothing
-        # measurable on this shared 2-core machine and made every figure noisier.
-        started = time.perf_counter()
-        everything = [*products.values(), *extra.values()]
-        pictures = generate_images(everything, workers=workers, progress=progress) if images else 0
-        report.timed("images", started)
+            started = time.perf_counter()
+            everything = {**products, **extra}
+            pictures = job.finish(everything, progress=progress) if job else 0
+            # What the load waited for the pictures (they were drawn beside the other phases).
+            report.timed("images", started)
 
-        seconds = time.perf_counter() - begun
-        DemoLoad.objects.create(
-            source=str(source),
-            products=len(everything),
-            orders=orders,
-            order_lines=lines,
-            seconds=Decimal(f"{seconds:.2f}"),
-        )
-        started = time.perf_counter()
+            seconds = time.perf_counter() - begun
+            DemoLoad.objects.create(
+                source=str(source),
+                products=len(everything),
+                orders=orders,
+                order_lines=lines,
+                seconds=Decimal(f"{seconds:.2f}"),
+            )
+            started = time.perf_counter()
+    except BaseException:
+        if job:
+            job.cancel()
+        raise
     # Committing checks the deferred foreign keys of every inserted row: worth its own figure.
     report.timed("commit", started)
     report.timings["total"] = round(time.perf_counter() - begun, 2)
     report.counts = {
         "categories": len(categories),
         "products": len(everything),
-        "inactive": sum(1 for p in everything if not p.is_active),
-        "out_of_stock": sum(1 for p in everything if p.stock == 0),
+        "inactive": sum(1 for p in everything.values() if not p.is_active),
+        "out_of_stock": sum(1 for p in everything.values() if p.stock == 0),
         "featured": featured,
         "ladders": ladders + len(handmade.LADDERS),
         "ladder_tiers": tiers + sum(len(spec.tiers) for spec in handmade.LADDERS),

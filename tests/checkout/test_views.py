@@ -65,6 +65,16 @@ def test_a_guest_checks_out_and_lands_on_the_confirmation(client, django_capture
     assert client.get(reverse("cart:detail")).text.count("data-line=") == 0
 
 
+def test_the_email_typed_at_checkout_is_kept_on_the_cart_for_a_reminder(client):
+    from shop.cart.models import Cart
+
+    add(client, ProductFactory())
+
+    client.post(reverse("checkout:start"), DETAILS)
+
+    assert Cart.objects.get().email == "grace@example.com"
+
+
 def test_submitting_the_place_order_form_twice_gives_one_order(client):
     add(client, ProductFactory(stock=5))
     client.post(reverse("checkout:start"), DETAILS)

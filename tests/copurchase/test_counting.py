@@ -100,3 +100,15 @@ def test_counts_survive_a_round_trip_through_bytes():
 def test_subtracting_orders_that_were_never_counted_is_refused():
     with pytest.raises(ValueError):
         count_lines(**lines(BASKETS[:1]), gamma=0.5) - count_lines(**lines(BASKETS), gamma=0.5)
+
+
+def test_a_signed_delta_survives_a_round_trip_even_where_counts_cancel_but_weights_do_not():
+    # 10+20 added in an order of two, expired from an order of three: the count cancels
+    # (+1 −1), the size weight does not (1 − 1/2^γ).
+    base = count_lines(**lines([[10, 20, 30], [10, 20]]), gamma=0.5)
+    added = count_lines(**lines([[10, 20]]), gamma=0.5)
+    expired = count_lines(**lines([[10, 20, 30]]), gamma=0.5)
+
+    delta = Counts.from_bytes(added.delta_to(expired).to_bytes())
+
+    assert base.apply(delta).equals(count_lines(**lines([[10, 20], [10, 20]]), gamma=0.5))

@@ -265,3 +265,56 @@ def test_the_window_reaches_back_from_the_newest_order_so_an_old_history_still_c
     assert snapshot.order_count == 4
     assert {partner.product_id for partner in partners_for(product_id=a)} == {b, c}
     assert [partner.product_id for partner in partners_for(product_id=b)] == [a]
+
+
+def test_an_incremental_refresh_reranks_only_the_products_of_the_new_orders_and_copies_the_rest(settings, products):
+    settings.COPURCHASE_FULL_EVERY_DAYS = 1000
+    a, b, c, d, e, *_ = products
+    # given: c's partners are d and a; no new order holds c, but new ones hold a
+    place_baskets([[a, b]] * 3 + [[c, d]] * 3 + [[a, c]] * 2, placed_at=days_ago(20))
+    first = copurchase_refresh(now=NOW)
+    place_baskets([[a, e]] * 4 + [[a, b]] * 2, placed_at=NOW + dt.timedelta(minutes=30))
+    reranked = []
+    real_score = services.score_counts
+
+    def spy(counts, params, *, anchor_ids=None):
+        reranked.append(None if anchor_ids is None else set(anchor_ids.tolist()))
+        return real_score(counts, params, anchor_ids=anchor_ids)
+
+    # when
+    with mock.patch.object(services, "score_counts", side_effect=spy):
+        incremental = copurchase_refresh(now=NOW + dt.timedelta(hours=1))
+    full = copurchase_refresh(now=NOW + dt.timedelta(hours=1), full=True)
+
+    # then: only the products of the new orders were re-ranked...
+    assert incremental.mode == "incremental" and reranked == [{a, b, e}]
+    # ...c's rows were copied: the same partners, ranks and counts, with a's new order count
+    # and the new number of orders, exactly as a full run writes them
+    c_rows = [r for r in rows(incremental) if r[0] == c]
+    assert [(r[1], r[2], r[3], r[4]) for r in c_rows] == [(d, 0, 3, 5), (a, 1, 2, 5)]
+    assert c_rows[1][5] == 11 and c_rows[1][6] == 2 / 14  # count_b of a, support over 14 orders
+    assert rows(incremental) == rows(full)
+    assert incremental.row_count == full.row_count == len(rows(full))
+    assert SnapshotCounts.objects.get(snapshot=incremental).base_id == first.pk  # a delta, chained
+
+
+def test_chained_counts_survive_pruning_and_stay_exact_over_several_nights(settings, products):
+    settings.COPURCHASE_FULL_EVERY_DAYS = 1000
+    settings.COPURCHASE_KEEP_SNAPSHOTS = 1
+    a, b, c, d, *_ = products
+    place_baskets([[a, b, c]] * 3, placed_at=days_ago(300))
+    first = copurchase_refresh(now=NOW)
+    nightly = []
+    for night, basket in enumerate([[a, d], [b, d], [c, d, a]], start=1):
+        place_baskets([basket] * 2, placed_at=NOW + dt.timedelta(days=night * 30 - 1))
+        nightly.append(copurchase_refresh(now=NOW + dt.timedelta(days=night * 30)))
+
+    last_counts, last_rows = raw_counts(nightly[-1]), rows(nightly[-1])
+    assert [s.mode for s in nightly] == ["incremental"] * 3
+    assert Snapshot.objects.get(pk=first.pk).status == Snapshot.Status.PRUNED  # its counts are still a link
+
+    full = copurchase_refresh(now=NOW + dt.timedelta(days=90), full=True)
+
+    assert last_counts.equals(raw_counts(full)) and last_rows == rows(full)
+    # the full rebuild started a new chain: the old links went with the last snapshot needing them
+    assert list(SnapshotCounts.objects.values_list("snapshot_id", flat=True)) == [full.pk]

@@ -7,8 +7,11 @@ from recommendations.measurement.statistics import Summary, compare
 
 def _report(metric: Metric, orders=(400, 400)) -> HoldoutReport:
     return HoldoutReport(
-        metrics=[metric], orders={"treatment": orders[0], "control": orders[1]},
-        visitors={"treatment": 4000, "control": 4000}, holdout_share=0.1, min_sample=30,
+        metrics=[metric],
+        orders={"treatment": orders[0], "control": orders[1]},
+        visitors={"treatment": 4000, "control": 4000},
+        holdout_share=0.1,
+        min_sample=30,
     )
 
 

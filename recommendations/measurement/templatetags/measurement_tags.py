@@ -2,7 +2,7 @@ from django import template
 from django.conf import settings
 
 from ..clicks import click_url
-from ..services import impressions_record
+from ..services import impressions_record_block
 
 register = template.Library()
 
@@ -35,18 +35,26 @@ def money(value):
 
 
 @register.simple_tag(takes_context=True)
-def rec_impressions(context, placement, items, anchor=None):
+def rec_impressions(context, placement, items, anchor=None, source=""):
     """`{% rec_impressions placement fbt.items anchor=fbt.anchor %}` in a block's template: notes
-    that the block was shown with these items (anything with `.product_id`/`.product` and
-    `.source`). Renders nothing and costs no query; the page's impressions are written together
-    after it has rendered."""
+    that the block was shown with these items. Renders nothing and costs no query (the page's
+    impressions are written together after it has rendered).
+
+    `items` is one recommendation or a list of them, each with `.product` (or `.product_id`)
+    and `.source` (else `source=` is used); each item's own `.anchor_id` is its anchor unless
+    `anchor` is given. The anchor itself (a tier chart's current column) is not an impression.
+    """
     request = context.get("request")
     if request is None or not items:
         return ""
-    impressions_record(
-        request=request,
-        placement=placement,
-        items=[(getattr(item, "product_id", None) or item.product.pk, item.source) for item in items],
-        anchor_id=getattr(anchor, "pk", anchor),
-    )
+    if not isinstance(items, list | tuple):
+        items = [items]
+    anchor_id = getattr(anchor, "pk", anchor)
+    rows = []
+    for item in items:
+        product_id = getattr(item, "product_id", None) or item.product.pk
+        item_anchor = anchor_id if anchor_id is not None else getattr(item, "anchor_id", None)
+        if product_id != item_anchor:
+            rows.append((product_id, getattr(item, "source", "") or source, item_anchor))
+    impressions_record_block(request=request, placement=placement, items=rows)
     return ""

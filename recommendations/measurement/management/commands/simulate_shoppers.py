@@ -20,6 +20,7 @@ import logging
 import random
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -105,6 +106,7 @@ class Command(BaseCommand):
         # One line per task of every simulated order is noise here.
         logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         self.rng = random.Random(options["seed"])
+        self.tally = Counter()
         offers = self._pool(options["pool"])
         if not offers:
             raise CommandError("No product page shows a recommendation: load the demo (make demo) first.")
@@ -200,8 +202,11 @@ class Command(BaseCommand):
         if links and not buys and rng.random() < options["click_only"]:
             get(rng.choice(links).replace("&amp;", "&"))
         if buys:
+            self.tally[f"{group} buyers"] += 1
+            self.tally[f"{group} buyers shown the offer"] += shown
             post(reverse("cart:add"), {"product": offer.product.pk, "quantity": 1})
             if shown and rng.random() < options["accept"]:
+                self.tally[f"{group} buyers who took it"] += 1
                 link = next((href for href in links if href), None)
                 if link:
                     get(link)
@@ -261,9 +266,13 @@ class Command(BaseCommand):
             totals[group] = [float(total) for total, _ in rows]
             items[group] = [float(n or 0) for _, n in rows]
         mean_change = sum(o.order_value_change for o in offers) / len(offers)
+        # Every treatment buyer is shown the offer unless the page left it out (out of stock
+        # since, say): the built-in effect is accept × the share who saw it.
+        buyers = self.tally[f"{TREATMENT} buyers"]
+        exposure = self.tally[f"{TREATMENT} buyers shown the offer"] / buyers if buyers else 0.0
         truths = [
-            ("Items per order", items, accept, "{:+.3f}"),
-            ("Average order value (£)", totals, float(accept * float(mean_change)), "{:+.2f}"),
+            ("Items per order", items, accept * exposure, "{:+.3f}"),
+            ("Average order value (£)", totals, accept * exposure * float(mean_change), "{:+.2f}"),
         ]
         min_sample = settings.RECOMMENDATIONS_MIN_SAMPLE
         self.stdout.write("")
@@ -297,9 +306,11 @@ class Command(BaseCommand):
                 + f"   {verdict}"
             )
         self.stdout.write(
-            f"\nTrue order-value effect = accept ({accept}) × mean change from adding the first recommendation "
+            f"\nTrue effects = accept ({accept}) × share of treatment buyers shown the offer ({exposure:.1%}); "
+            f"for the order value × the mean change from adding the first recommendation "
             f"(£{mean_change:.2f} over {len(offers)} products, shipping and bundle discounts included)."
         )
+        self.stdout.write("Tally: " + ", ".join(f"{key} {value}" for key, value in sorted(self.tally.items())))
         self.stdout.write(
             "The admin's Recommendations dashboard shows these orders with every other one in the period."
         )
