@@ -14,3 +14,10 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _nobody_held_out_unless_asked(settings):
+    """A test's visitor is never randomly put in the holdout group (10% of real visitors
+    are); the holdout tests set the share they are about."""
+    settings.RECOMMENDATIONS_HOLDOUT_SHARE = 0.0

@@ -57,18 +57,36 @@ def snapshot_lists(snapshot: Snapshot, *, product_ids: set[int], k: int) -> dict
     return lists
 
 
-def quality_check(*, snapshot: Snapshot, live: Snapshot | None) -> GateResult:
+@dataclass(frozen=True)
+class GateQuestions:
+    """What the gate asks, loaded before the new rows exist (see quality_questions)."""
+
+    baskets: list[set[int]]
+    asked: set[int]
+    live: Snapshot | None
+    live_lists: dict[int, list[int]]
+
+
+def quality_questions(*, window_end, live: Snapshot | None) -> GateQuestions:
+    """The recent cart-sized baskets and the live snapshot's answers. Independent of the
+    new snapshot, so the refresh loads them while its rows are being written."""
     low, high = CART_SIZES
     baskets = [
         basket
-        for basket in load_recent_baskets(before=snapshot.window_end, orders=settings.COPURCHASE_QUALITY_RECENT_ORDERS)
+        for basket in load_recent_baskets(before=window_end, orders=settings.COPURCHASE_QUALITY_RECENT_ORDERS)
         if low <= len(basket) <= high
     ]
     asked = set().union(*baskets)
-    new_rate, queries = hit_rate(snapshot_lists(snapshot, product_ids=asked, k=GATE_K), baskets)
+    live_lists = snapshot_lists(live, product_ids=asked, k=GATE_K) if live else {}
+    return GateQuestions(baskets, asked, live, live_lists)
+
+
+def quality_check(*, snapshot: Snapshot, questions: GateQuestions) -> GateResult:
+    baskets, live = questions.baskets, questions.live
+    new_rate, queries = hit_rate(snapshot_lists(snapshot, product_ids=questions.asked, k=GATE_K), baskets)
     if live is None:
         return GateResult(True, queries, new_rate, None, "no live snapshot to compare with")
-    live_rate, _ = hit_rate(snapshot_lists(live, product_ids=asked, k=GATE_K), baskets)
+    live_rate, _ = hit_rate(questions.live_lists, baskets)
     if queries < settings.COPURCHASE_QUALITY_MIN_QUERIES:
         return GateResult(True, queries, new_rate, live_rate, f"only {queries} recent questions: gate not applied")
     floor = live_rate * (1 - settings.COPURCHASE_QUALITY_MAX_DROP)

@@ -24,7 +24,7 @@ import datetime as dt
 import logging
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 
@@ -40,10 +40,10 @@ from .core import Counts, count_lines
 from .lease import LeaseBusy, lease_acquire, lease_release, lease_renew, new_holder
 from .loading import load_lines
 from .models import PairStat, ProductStat, Snapshot, SnapshotCounts
-from .quality import quality_check
+from .quality import quality_check, quality_questions
 from .scoring import ScoreParams, score_counts
 from .signals import snapshot_published
-from .writing import write_snapshot_counts_in_background, write_snapshot_rows
+from .writing import in_background, write_snapshot_counts_in_background, write_snapshot_rows
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ def copurchase_refresh(
     holder = new_holder()
     if not lease_acquire(holder=holder, seconds=settings.COPURCHASE_LOCK_SECONDS):
         raise LeaseBusy("another co-purchase refresh is running")
-    snapshot = None
+    snapshot = pruned_early = None
     try:
         started = time.perf_counter()
         snapshots_fail_abandoned()
@@ -211,6 +211,12 @@ def copurchase_refresh(
         mode = Snapshot.Mode.INCREMENTAL if base else Snapshot.Mode.FULL
         snapshot = snapshot_start(
             mode=mode, window_start=window_start, window_end=window_end, params=params, base=base, holder=holder
+        )
+        # Deleting the rows of the snapshot that this one will push out (~1.5 s of database
+        # work at 1M orders) overlaps with the counting, on its own connection; waited for
+        # before the switch. Should this build fail, one snapshot fewer is kept for rollback.
+        pruned_early = in_background(
+            snapshots_prune, keep=settings.COPURCHASE_KEEP_SNAPSHOTS - 1, exclude=[base.pk] if base else []
         )
         timer = Timer(stage)
         with timer("count"):
@@ -229,8 +235,12 @@ def copurchase_refresh(
                 build = Build(counts=counts_of_window(
                     window_start=window_start, window_end=window_end, gamma=params.gamma, progress=progress
                 ))
+        pruned_early()
         return snapshot_finish(snapshot=snapshot, build=build, params=params, timer=timer, started=started, holder=holder)
     except BaseException as exc:
+        if pruned_early is not None:
+            with suppress(Exception):
+                pruned_early()  # no thread outlives its refresh (waiting twice is harmless)
         if snapshot is not None:
             Snapshot.objects.filter(pk=snapshot.pk, status=Snapshot.Status.BUILDING).update(
                 status=Snapshot.Status.FAILED, note=f"{type(exc).__name__}: {exc}"[:2000]
@@ -263,24 +273,28 @@ def snapshot_finish(
     if not lease_renew(holder=holder, seconds=settings.COPURCHASE_LOCK_SECONDS):
         raise LeaseBusy("the refresh lease expired during the build; another refresh took over")
     with timer("write"):
+        # Beside the rows, on their own connections: the raw counts, and what the quality
+        # gate asks of the live snapshot (neither needs the new rows).
         if build.delta is not None:
             counts_written = write_snapshot_counts_in_background(snapshot=snapshot, counts=build.delta, base=build.base)
         else:
             counts_written = write_snapshot_counts_in_background(snapshot=snapshot, counts=counts)
+        live = Snapshot.objects.filter(status=Snapshot.Status.LIVE).first()
+        questions = in_background(quality_questions, window_end=snapshot.window_end, live=live)
         try:
             row_count = write_snapshot_rows(
                 snapshot=snapshot, top=top, counts=counts, copy_from=build.base if partial else None,
                 changed_ids=build.changed_ids,
             )
         except BaseException:
-            with suppress(Exception):
-                counts_written()  # no thread outlives its refresh
+            for wait in (counts_written, questions):
+                with suppress(Exception):
+                    wait()  # no thread outlives its refresh
             raise
     with timer("write_counts"):  # what is left of it once the rows are written
         counts_written()
     with timer("quality"):
-        live = Snapshot.objects.filter(status=Snapshot.Status.LIVE).first()
-        gate = quality_check(snapshot=snapshot, live=live)
+        gate = quality_check(snapshot=snapshot, questions=questions())
     snapshot.order_count = counts.n_orders
     snapshot.product_count = int((counts.item_counts > 0).sum())
     snapshot.pair_count = top.n_pairs
@@ -347,13 +361,15 @@ def _delete_unneeded_counts(kept: list[int]) -> None:
     SnapshotCounts.objects.exclude(snapshot_id__in=needed).delete()
 
 
-def snapshots_prune() -> list[int]:
-    """Keep the live snapshot and the newest retired ones (COPURCHASE_KEEP_SNAPSHOTS in all)
-    with their rows for rollback; drop the rows of older, rejected and failed ones. The
-    snapshot records themselves stay (a few hundred bytes each) as the refresh history."""
-    keep = settings.COPURCHASE_KEEP_SNAPSHOTS
+def snapshots_prune(*, keep: int | None = None, exclude: Iterable[int] = ()) -> list[int]:
+    """Keep the live snapshot and the newest retired ones (COPURCHASE_KEEP_SNAPSHOTS in all,
+    or `keep`) with their rows for rollback; drop the rows of older, rejected and failed
+    ones. The snapshot records themselves stay (a few hundred bytes each) as the refresh
+    history. `exclude`: snapshots kept whatever their age (the base of a running build)."""
+    keep = settings.COPURCHASE_KEEP_SNAPSHOTS if keep is None else keep
     published = Snapshot.objects.filter(status__in=[Snapshot.Status.LIVE, Snapshot.Status.RETIRED])
     kept = list(published.order_by("-published_at", "-id").values_list("pk", flat=True)[: max(keep, 1)])
+    kept += [pk for pk in exclude if pk not in kept]
     old_retired = list(published.exclude(pk__in=kept).values_list("pk", flat=True))
     # Keep the newest rejected one's rows so staff can see what the gate refused.
     rejected = Snapshot.objects.filter(status=Snapshot.Status.REJECTED).order_by("-id").values_list("pk", flat=True)

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from recommendations.copurchase import services
-from recommendations.copurchase.core import Counts
 from recommendations.copurchase.lease import LeaseBusy, lease_acquire, lease_holder
 from recommendations.copurchase.models import PairStat, ProductStat, Snapshot, SnapshotCounts
 from recommendations.copurchase.selectors import partners_for
