@@ -1,16 +1,18 @@
 """Writing a snapshot's rows in bulk: binary COPY on PostgreSQL, bulk_create elsewhere.
 
 Binary COPY rows are fixed width here (ints and doubles only), so numpy lays out the whole
-stream as one structured array: a million partner rows are written in about two seconds,
-with no Python object per row.
+stream as one structured array, with no Python object per row. What is left is the
+server's own cost per row (~5 µs: heap, two indexes, WAL), so the rows go in two streams
+on two connections, and an incremental run copies the unchanged products' rows inside the
+database instead of sending them again.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from contextlib import suppress
 from collections.abc import Callable
+from contextlib import suppress
 from typing import TypeVar
 
 import numpy as np
