@@ -20,6 +20,8 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/tandem-test-media"))  # noqa: F405
+# Static files come from the finders in tests; no collected folder is needed (nor warned about).
+STATIC_ROOT = None
 STORAGES = {  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
