@@ -5,9 +5,11 @@ picture files. The data comes from the compact data set shipped in shop/demo/dat
 (see shop/demo/dataset.py), already cleaned by shop/demo/cleaning.py.
 
 Measured on this 2-core machine for the whole data set (3,812 products, 19,773 orders,
-517,736 order lines, 3,812 pictures) while other jobs kept it busy (load average ~4):
-PostgreSQL 45 s, SQLite 67 s wall. CPU: 11 s (PostgreSQL) / 20 s (SQLite) in this process
-plus 21–26 s in the two picture workers. Without pictures: 16 s (PostgreSQL), 23 s (SQLite).
+517,736 order lines, 3,812 pictures) with other jobs running (load average ~2):
+SQLite 24.5 s, PostgreSQL 18.8 s (was 41 s / 45 s before the pictures were drawn beside
+the database work and the order lines inserted without their secondary indexes).
+CPU: 14.7 s (SQLite) / 10.5 s (PostgreSQL) in this process plus ~21 s in the two
+picture workers, which run from the start of the load to the end of the orders.
 """
 
 from __future__ import annotations
