@@ -59,9 +59,8 @@ def add(request):
     return _back(request)
 
 
-@require_POST
-def update(request):
-    form = UpdateLineForm(request.POST)
+def _change_line(request, form, change, success):
+    """Validate `form`, apply `change(cart, data)` to the visitor's own cart, say what happened."""
     cart = cart_get_for_request(request)
     if not form.is_valid():
         _form_error(request, form)
@@ -69,27 +68,29 @@ def update(request):
     try:
         if cart is None:
             raise CartError("That item is not in your cart.")
-        line = cart_set_quantity(cart=cart, line_id=form.cleaned_data["line"], quantity=form.cleaned_data["quantity"])
+        line = change(cart, form.cleaned_data)
     except CartError as exc:
         messages.error(request, exc.message)
         return _back(request)
-    messages.success(request, f"Updated “{line.product.name}” to {line.quantity}.")
+    messages.success(request, success(line))
     return _back(request)
+
+
+@require_POST
+def update(request):
+    return _change_line(
+        request,
+        UpdateLineForm(request.POST),
+        lambda cart, data: cart_set_quantity(cart=cart, line_id=data["line"], quantity=data["quantity"]),
+        lambda line: f"Updated “{line.product.name}” to {line.quantity}.",
+    )
 
 
 @require_POST
 def remove(request):
-    form = RemoveLineForm(request.POST)
-    cart = cart_get_for_request(request)
-    if not form.is_valid():
-        _form_error(request, form)
-        return _back(request)
-    try:
-        if cart is None:
-            raise CartError("That item is not in your cart.")
-        line = cart_remove_line(cart=cart, line_id=form.cleaned_data["line"])
-    except CartError as exc:
-        messages.error(request, exc.message)
-        return _back(request)
-    messages.success(request, f"Removed “{line.product.name}” from your cart.")
-    return _back(request)
+    return _change_line(
+        request,
+        RemoveLineForm(request.POST),
+        lambda cart, data: cart_remove_line(cart=cart, line_id=data["line"]),
+        lambda line: f"Removed “{line.product.name}” from your cart.",
+    )
