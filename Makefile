@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 export DEBUG ?= true
 
-.PHONY: run test venv migrate demo browser-deps test-realstack test-browser clean help
+.PHONY: run test venv migrate demo simulate browser-deps clean help
 
 help:
 	@echo "make run    - set up, load the demo shop and serve it on http://$(HOST):$(PORT)"
@@ -46,6 +46,10 @@ demo: migrate
 
 run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Synthetic shoppers through the real pages, so the admin dashboard has figures (about a minute).
+simulate: demo
+	$(PY) manage.py simulate_shoppers --visitors 300
 
 # Chromium for the browser tests: Debian's package, installed when we are allowed to.
 browser-deps:
