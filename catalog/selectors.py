@@ -7,7 +7,9 @@ products shown: listings select the category and prefetch images in one extra qu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
@@ -36,9 +38,18 @@ class CategoryNode:
     is_featured: bool
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
+        from django.urls import get_script_prefix, get_urlconf
 
-        return reverse("catalog:category", kwargs={"slug": self.slug})
+        # The category bar links every root on every page: reverse() once per slug (and
+        # URLconf / script prefix, which are all the result depends on).
+        return _category_url(self.slug, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@lru_cache(maxsize=1024)
+def _category_url(slug: str, urlconf: str, script_prefix: str) -> str:
+    from django.urls import reverse
+
+    return reverse("catalog:category", kwargs={"slug": slug})
 
 
 @dataclass

@@ -6,7 +6,7 @@ errors are logged and swallowed instead of turning every page into a 500.
 
 import logging
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +19,22 @@ except ImportError:  # pragma: no cover - redis is a hard dependency
     _REDIS_ERRORS = (OSError,)
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django builds a new redis.Redis object on every cache call (~0.5 ms in a page
+    profile); a client is thread-safe over its connection pool, so one per pool serves."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class TolerantRedisCache(RedisCache):
     def __init__(self, server, params):
         params = dict(params)
@@ -27,6 +43,7 @@ class TolerantRedisCache(RedisCache):
         options.setdefault("socket_timeout", 0.5)
         params["OPTIONS"] = options
         super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
 
     def _tolerant(name, default=None):  # noqa: N805 - a decorator factory used in the class body
         def method(self, *args, **kwargs):

@@ -6,8 +6,11 @@ it is cached per product under a key holding the live snapshot id and the curati
 before) are applied afterwards in `ranking`, over products fetched fresh from the database.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable
+import threading
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -88,10 +91,57 @@ class ProductCandidates:
         return frozenset(self.ladder.product_ids) if self.ladder else frozenset()
 
 
+class LocalLRU:
+    """A small per-process LRU in front of the shared cache, for values that never change
+    under their key (the keys carry the generation or the product's `updated_at`). Saves a
+    Redis round trip per block on a hot page. Entries expire with the same timeout as their
+    shared copy, and every instance is emptied when this process rebuilds or invalidates the
+    state (a cleared cache, a curation edit, a new snapshot)."""
+
+    instances: list["LocalLRU"] = []
+
+    def __init__(self, *, limit: int, timeout: float):
+        self.limit = limit
+        self.timeout = timeout
+        self.data: OrderedDict = OrderedDict()
+        LocalLRU.instances.append(self)
+
+    def get_many(self, keys) -> dict:
+        now = time.monotonic()
+        found = {}
+        for key in keys:
+            entry = self.data.get(key)
+            if entry is None:
+                continue
+            if entry[0] <= now:
+                del self.data[key]
+                continue
+            self.data.move_to_end(key)
+            found[key] = entry[1]
+        return found
+
+    def set_many(self, values: dict) -> None:
+        expires = time.monotonic() + self.timeout
+        for key, value in values.items():
+            self.data[key] = (expires, value)
+            self.data.move_to_end(key)
+        while len(self.data) > self.limit:
+            self.data.popitem(last=False)
+
+    @classmethod
+    def clear_all(cls) -> None:
+        for lru in cls.instances:
+            lru.data.clear()
+
+
+_local_candidates = LocalLRU(limit=4096, timeout=settings.RECOMMENDATIONS_CACHE_TIMEOUT)
+
+
 def cache_generation() -> tuple[int, int]:
     """(live snapshot id, curation version): part of every cache key."""
-    state = cache.get(STATE_KEY)
+    state = getattr(_pinned, "state", None) or cache.get(STATE_KEY)
     if state is None:
+        LocalLRU.clear_all()
         snapshot = live_snapshot()
         version = CurationVersion.objects.values_list("version", flat=True).first() or 0
         state = (snapshot.pk if snapshot else 0, version)
@@ -99,7 +149,25 @@ def cache_generation() -> tuple[int, int]:
     return state
 
 
+_pinned = threading.local()
+
+
+@contextmanager
+def pinned_generation() -> Iterator[None]:
+    """Read the state once for a whole block of reads (one page's blocks): they all see the
+    same generation, and the shared cache is asked once instead of once per reader."""
+    if getattr(_pinned, "state", None) is not None:
+        yield
+        return
+    _pinned.state = cache_generation()
+    try:
+        yield
+    finally:
+        _pinned.state = None
+
+
 def invalidate_cache_generation() -> None:
+    LocalLRU.clear_all()
     cache.delete(STATE_KEY)
 
 
@@ -115,11 +183,19 @@ def candidates_for_many(product_ids: Iterable[int]) -> dict[int, ProductCandidat
         return {}
     generation = cache_generation()
     keys = {_key(generation, pid): pid for pid in product_ids}
-    found = {keys[key]: value for key, value in cache.get_many(list(keys)).items()}
+    # Candidates are immutable (frozen dataclasses of tuples): the local copy is shared as is.
+    local = _local_candidates.get_many(keys)
+    found = {keys[key]: value for key, value in local.items()}
+    if len(found) < len(keys):
+        shared = cache.get_many([key for key in keys if key not in local])
+        _local_candidates.set_many(shared)
+        found.update({keys[key]: value for key, value in shared.items()})
     missing = [pid for pid in product_ids if pid not in found]
     if missing:
         built = build_candidates(missing)
-        cache.set_many({_key(generation, pid): value for pid, value in built.items()}, settings.RECOMMENDATIONS_CACHE_TIMEOUT)
+        values = {_key(generation, pid): value for pid, value in built.items()}
+        cache.set_many(values, settings.RECOMMENDATIONS_CACHE_TIMEOUT)
+        _local_candidates.set_many(values)
         found.update(built)
     return found
 

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from catalog.models import Attribute, Product
 from recommendations.bundles import BundleInfo, bundles_for_product
-from recommendations.selectors.candidates import LadderInfo, Source, candidates_for_many
+from recommendations.selectors.candidates import LadderInfo, Source, candidates_for_many, pinned_generation
 from recommendations.selectors.ranking import (
     ProductReader,
     Recommendation,
@@ -131,10 +131,11 @@ def product_page_recommendations(
     """The upgrade offer, "Frequently bought together", the tier chart and a bundle offer for
     one product page, deduplicated between them (`shown` is updated for later blocks)."""
     shown = shown if shown is not None else set()
-    entry = candidates_for_many([product.pk]).get(product.pk)
-    if entry is None:
-        return ProductPageRecommendations()
-    bundles = bundles_for_product(product.pk)
+    with pinned_generation():
+        entry = candidates_for_many([product.pk]).get(product.pk)
+        if entry is None:
+            return ProductPageRecommendations()
+        bundles = bundles_for_product(product.pk)
     in_cart = set(cart_product_ids)
     ladder = entry.ladder
     blocked = {product.pk} | in_cart | set(entry.excluded_ids) | shown

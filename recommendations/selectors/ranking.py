@@ -1,5 +1,6 @@
 """Request-time guards and ranking over cached candidates (shared by every placement)."""
 
+import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,7 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 
 from catalog.models import Product, ProductAttributeValue, ProductImage
 from recommendations.copurchase.selectors import Partner
-from recommendations.selectors.candidates import Candidate, ProductCandidates, Source
+from recommendations.selectors.candidates import Candidate, LocalLRU, ProductCandidates, Source
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class Recommendation:
 # Display copies (name, slug, category, pictures, attributes) of products, cached. Prices,
 # stock and availability are never taken from them: every request reads those fresh.
 DISPLAY_TIMEOUT = 10 * 60
+# Per-process copies of the same, pickled: model instances are mutable (their _state and
+# prefetch caches), so each request unpickles its own rather than sharing one object.
+_local_display = LocalLRU(limit=4096, timeout=DISPLAY_TIMEOUT)
 
 
 def _display_key(product_id: int, updated_at) -> str:
@@ -105,11 +109,18 @@ class ProductReader:
         if not wanted:
             return
         keys = {_display_key(pid, self.products[pid].updated_at): pid for pid in wanted}
-        copies = {keys[key]: copy for key, copy in cache.get_many(list(keys)).items()}
+        local = _local_display.get_many(keys)
+        copies = {keys[key]: pickle.loads(data) for key, data in local.items()}
+        if len(copies) < len(keys):
+            shared = cache.get_many([key for key in keys if key not in local])
+            _local_display.set_many({key: pickle.dumps(copy, pickle.HIGHEST_PROTOCOL) for key, copy in shared.items()})
+            copies.update({keys[key]: copy for key, copy in shared.items()})
         missing = wanted - set(copies)
         if missing:
             loaded = _load_display(missing)
-            cache.set_many({_display_key(pid, p.updated_at): p for pid, p in loaded.items()}, DISPLAY_TIMEOUT)
+            values = {_display_key(pid, p.updated_at): p for pid, p in loaded.items()}
+            cache.set_many(values, DISPLAY_TIMEOUT)
+            _local_display.set_many({key: pickle.dumps(copy, pickle.HIGHEST_PROTOCOL) for key, copy in values.items()})
             copies.update(loaded)
         for pid, copy in copies.items():
             light = self.products[pid]
