@@ -2,9 +2,6 @@
 message. They work without JavaScript; prices always come from the database."""
 
 from django.contrib import messages
-from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from catalog.models import Product
@@ -14,19 +11,7 @@ from recommendations.selectors import Placement, upgrade_targets
 from recommendations.services import bundle_add_to_cart, fbt_add_to_cart
 from shop.cart.models import CartLine
 from shop.cart.services import CartError, RecOrigin, cart_add_product, cart_get_for_request, cart_get_or_create_for_request, cart_swap_line
-
-
-def _back(request, default: str = "cart:detail"):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(reverse(default))
-
-
-def _errors(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+from shop.http import messages_from_form_errors, redirect_back
 
 
 def _names(products) -> str:
@@ -39,8 +24,8 @@ def add_fbt(request):
     """"Add all N to cart" / "Add selected to cart" from "Frequently bought together"."""
     form = FbtAddForm(request.POST)
     if not form.is_valid():
-        _errors(request, form)
-        return _back(request)
+        messages_from_form_errors(request, form)
+        return redirect_back(request)
     anchor = form.cleaned_data["anchor"]
     partners = form.cleaned_data["partners"]
     cart = cart_get_or_create_for_request(request)
@@ -51,10 +36,10 @@ def add_fbt(request):
         )
     except CartError as exc:
         messages.error(request, exc.message)
-        return _back(request)
+        return redirect_back(request)
     added = ([anchor] if form.cleaned_data["include_anchor"] else []) + [p for p, _ in partners]
     messages.success(request, f"Added {_names(added)} to your cart.")
-    return _back(request)
+    return redirect_back(request)
 
 
 @require_POST
@@ -62,13 +47,13 @@ def add_recommended(request):
     """One recommended item, with its placement and source recorded on the cart line."""
     form = AddRecommendedForm(request.POST)
     if not form.is_valid():
-        _errors(request, form)
-        return _back(request)
+        messages_from_form_errors(request, form)
+        return redirect_back(request)
     product = form.cleaned_data["product"]
     if not product.is_available:
         # Refused before a cart (and a session) is created for the visitor.
         messages.error(request, f"Sorry, “{product.name}” can't be added: it's not available right now.")
-        return _back(request)
+        return redirect_back(request)
     anchor = form.cleaned_data["rec_anchor"]
     origin = RecOrigin(
         placement=form.cleaned_data["rec_placement"], source=form.cleaned_data["rec_source"], anchor_id=anchor.pk if anchor else None
@@ -77,9 +62,9 @@ def add_recommended(request):
         cart_add_product(cart=cart_get_or_create_for_request(request), product=product, origin=origin)
     except CartError as exc:
         messages.error(request, exc.message)
-        return _back(request)
+        return redirect_back(request)
     messages.success(request, f"Added “{product.name}” to your cart.")
-    return _back(request)
+    return redirect_back(request)
 
 
 @require_POST
@@ -87,44 +72,44 @@ def upgrade_line(request):
     """Swap a cart line to an upgrade offered for it, keeping the quantity."""
     form = UpgradeSwapForm(request.POST)
     if not form.is_valid():
-        _errors(request, form)
-        return _back(request)
+        messages_from_form_errors(request, form)
+        return redirect_back(request)
     cart = cart_get_for_request(request)
     line = CartLine.objects.select_related("product").filter(cart=cart, pk=form.cleaned_data["line"]).first() if cart else None
     if line is None:
         messages.error(request, "That item is not in your cart.")
-        return _back(request)
+        return redirect_back(request)
     target = form.cleaned_data["product"]
     offer = next((r for r in upgrade_targets(product=line.product) if r.product_id == target.pk), None)
     if offer is None:
         messages.error(request, f"“{target.name}” isn't an upgrade we offer for “{line.product.name}”.")
-        return _back(request)
+        return redirect_back(request)
     origin = RecOrigin(placement=Placement.CART_UPGRADE, source=offer.source, anchor_id=line.product_id)
     try:
         cart_swap_line(cart=cart, line_id=line.pk, product=offer.product, origin=origin)
     except CartError as exc:
         messages.error(request, exc.message)
-        return _back(request)
+        return redirect_back(request)
     messages.success(request, f"Upgraded “{line.product.name}” to “{offer.product.name}”.")
-    return _back(request)
+    return redirect_back(request)
 
 
 @require_POST
 def add_bundle(request):
     form = BundleAddForm(request.POST)
     if not form.is_valid():
-        _errors(request, form)
-        return _back(request)
+        messages_from_form_errors(request, form)
+        return redirect_back(request)
     bundle = next((b for b in active_bundles() if b.bundle_id == form.cleaned_data["bundle"]), None)
     if bundle is None:
         messages.error(request, "That bundle isn't available.")
-        return _back(request)
+        return redirect_back(request)
     products = Product.objects.in_bulk([pid for pid, _ in bundle.items])
     items = [(products.get(pid), quantity) for pid, quantity in bundle.items]
     missing = [p for p, q in items if p is None or not p.is_active or p.stock < q]
     if missing:
         messages.error(request, "Sorry, that bundle isn't available right now: an item in it is out of stock.")
-        return _back(request)
+        return redirect_back(request)
     anchor = form.cleaned_data["rec_anchor"]
     try:
         bundle_add_to_cart(
@@ -133,6 +118,6 @@ def add_bundle(request):
         )
     except CartError as exc:
         messages.error(request, exc.message)
-        return _back(request)
+        return redirect_back(request)
     messages.success(request, f"Added the “{bundle.name}” bundle to your cart — the saving is applied at checkout.")
-    return _back(request)
+    return redirect_back(request)

@@ -1,8 +1,8 @@
 from django.contrib import messages
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import render
 from django.views.decorators.http import require_POST, require_safe
+
+from shop.http import messages_from_form_errors, redirect_back
 
 from .forms import AddToCartForm, RemoveLineForm, UpdateLineForm
 from .selectors import cart_overview
@@ -16,22 +16,6 @@ from .services import (
 )
 
 
-def _back(request, default: str = "cart:detail"):
-    """Redirect to the posted `next` when it is a URL on this site, else to the cart."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(reverse(default))
-
-
-def _form_error(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
 @require_safe
 def detail(request):
     overview = cart_overview(cart_get_for_request(request))
@@ -42,38 +26,38 @@ def detail(request):
 def add(request):
     form = AddToCartForm(request.POST)
     if not form.is_valid():
-        _form_error(request, form)
-        return _back(request)
+        messages_from_form_errors(request, form)
+        return redirect_back(request)
     product, quantity = form.cleaned_data["product"], form.cleaned_data["quantity"]
     # Checked before a cart (and a session) is created for the visitor.
     if not product.is_available:
         messages.error(request, f"Sorry, “{product.name}” can't be added: it's not available right now.")
-        return _back(request)
+        return redirect_back(request)
     cart = cart_get_or_create_for_request(request)
     try:
         cart_add_product(cart=cart, product=product, quantity=quantity, origin=form.origin())
     except CartError as exc:
         messages.error(request, exc.message)
-        return _back(request)
+        return redirect_back(request)
     messages.success(request, f"Added {quantity} × “{product.name}” to your cart.")
-    return _back(request)
+    return redirect_back(request)
 
 
 def _change_line(request, form, change, success):
     """Validate `form`, apply `change(cart, data)` to the visitor's own cart, say what happened."""
     cart = cart_get_for_request(request)
     if not form.is_valid():
-        _form_error(request, form)
-        return _back(request)
+        messages_from_form_errors(request, form)
+        return redirect_back(request)
     try:
         if cart is None:
             raise CartError("That item is not in your cart.")
         line = change(cart, form.cleaned_data)
     except CartError as exc:
         messages.error(request, exc.message)
-        return _back(request)
+        return redirect_back(request)
     messages.success(request, success(line))
-    return _back(request)
+    return redirect_back(request)
 
 
 @require_POST
