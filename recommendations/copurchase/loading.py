@@ -11,9 +11,10 @@ import datetime as dt
 import struct
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import nullcontext
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
 from shop.orders.models import Order, OrderLine
 
@@ -21,8 +22,8 @@ FETCH_CHUNK = 100_000
 # Orders per array slice on PostgreSQL: ~500k lines, a 6 MB message, a bounded transient copy.
 ORDERS_PER_SLICE = 100_000
 _PG_INT8_ELEMENT = np.dtype([("len", ">i4"), ("v", ">i8")])
-# Connections reading slices at once: each slice costs the server ~0.3 s of one core (an
-# index range scan and two array_agg of ~500k ids) and the client next to nothing.
+# Connections reading slices at once: each slice costs the server ~0.13 s of one core (a
+# bitmap scan of an index range and two array_agg of ~500k ids), the client next to nothing.
 READ_CONNECTIONS = 2
 
 _PG_HEADER = 19  # b"PGCOPY\n\377\r\n\0" + int32 flags + int32 header-extension length
@@ -71,14 +72,22 @@ def _load_generic(sql: str, params: list, progress: Progress | None) -> tuple[np
     return data[:, 0].copy(), data[:, 1].copy()
 
 
-def _copy_int8_arrays(sql: str, params: list) -> list[np.ndarray]:
+def _copy_int8_arrays(sql: str, params: list, *, bitmap_scan: bool = False) -> list[np.ndarray]:
     """Run `sql` (one row of `array_agg(bigint)` columns) through binary COPY; the arrays.
+
+    `bitmap_scan`: read a range of an index as a bitmap heap scan. The planner prefers a
+    plain index scan for the order lines of an id range (the index is well correlated),
+    which costs twice the server time: 0.26 s against 0.13 s for 500k lines. Only outside a
+    transaction (a SET LOCAL inside someone else's would outlive this read).
 
     Why arrays: binary COPY sends one protocol message per row, and psycopg hands each to
     Python; 5M two-column rows cost 14.5 s of Python loop where psql needs 3.6 s. A handful
     of rows holding a million-element array each stream the same data in about 2.7 s.
     """
-    with connection.cursor() as cursor:
+    hint = bitmap_scan and not connection.in_atomic_block
+    with transaction.atomic() if hint else nullcontext(), connection.cursor() as cursor:
+        if hint:
+            cursor.execute("SET LOCAL enable_indexscan = off")
         with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)", params) as copy:
             data = b"".join(bytes(block) for block in copy)
     offset = _PG_HEADER
@@ -121,7 +130,9 @@ def _load_postgres(params: list, *, with_id_range: bool, progress: Progress | No
     starts = list(range(lo, hi + 1, ORDERS_PER_SLICE))
 
     def read(start: int) -> tuple[np.ndarray, np.ndarray]:
-        slice_orders, slice_products = _copy_int8_arrays(lines_sql, [start, min(start + ORDERS_PER_SLICE, hi + 1)])
+        slice_orders, slice_products = _copy_int8_arrays(
+            lines_sql, [start, min(start + ORDERS_PER_SLICE, hi + 1)], bitmap_scan=True
+        )
         keep = counted[slice_orders - lo]
         return slice_orders[keep], slice_products[keep]
 

@@ -75,24 +75,25 @@ class SnapshotCounts(models.Model):
 
 
 # The rows of a snapshot are written by COPY in one statement, hundreds of thousands at a
-# time: a database foreign key would run a trigger per row (seconds at 600k rows) and its
-# index would duplicate the leading column of the unique constraint. Rows are only ever
-# deleted by snapshot id (services._delete_rows), so neither buys anything here.
+# time, so each costs as little as it can: a natural composite primary key (the one index
+# the reads use) and no surrogate id (a sequence call and a second index per row: 2.4 s
+# against 1.7 s for 585k rows on PostgreSQL); no database foreign key (a trigger per row).
+# Rows are only ever deleted by snapshot id (services._delete_rows).
 _SNAPSHOT_ROW = {"related_name": "+", "on_delete": models.CASCADE, "db_constraint": False, "db_index": False}
 
 
 class ProductStat(models.Model):
+    pk = models.CompositePrimaryKey("snapshot", "product_id")
     snapshot = models.ForeignKey(Snapshot, **_SNAPSHOT_ROW)
     product_id = models.BigIntegerField()
     order_count = models.PositiveIntegerField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["snapshot", "product_id"], name="copurchase_productstat_unique")]
 
 
 class PairStat(models.Model):
     """One kept partner of a product: `product_id` is the anchor A, `partner_id` is B."""
 
+    # Also the index of the storefront's read: (snapshot, product) then rank order.
+    pk = models.CompositePrimaryKey("snapshot", "product_id", "rank")
     snapshot = models.ForeignKey(Snapshot, **_SNAPSHOT_ROW)
     product_id = models.BigIntegerField()
     partner_id = models.BigIntegerField()
@@ -107,10 +108,6 @@ class PairStat(models.Model):
 
     class Meta:
         ordering = ["snapshot", "product_id", "rank"]
-        constraints = [
-            # Also the index of the storefront's read: (snapshot, product) then rank order.
-            models.UniqueConstraint(fields=["snapshot", "product_id", "rank"], name="copurchase_pairstat_rank"),
-        ]
 
 
 class ShardCounts(models.Model):

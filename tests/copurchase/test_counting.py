@@ -112,3 +112,25 @@ def test_a_signed_delta_survives_a_round_trip_even_where_counts_cancel_but_weigh
     delta = Counts.from_bytes(added.delta_to(expired).to_bytes())
 
     assert base.apply(delta).equals(count_lines(**lines([[10, 20], [10, 20]]), gamma=0.5))
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 5, 64])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_blocked_upper_gram_equals_the_upper_triangle_of_the_full_product(blocks, threads):
+    import scipy.sparse as sp
+
+    from recommendations.copurchase.core import baskets_from_lines, upper_gram
+
+    rng = np.random.default_rng(blocks * 10 + threads)
+    sizes = rng.integers(1, 12, size=400)
+    popularity = 1 / np.arange(1, 61) ** 1.1  # a head and a tail, as real orders have
+    product_ids = rng.choice(60, size=int(sizes.sum()), p=popularity / popularity.sum())
+    x = baskets_from_lines(order_ids=np.repeat(np.arange(400), sizes), product_ids=product_ids).matrix
+    right = sp.csr_matrix((rng.integers(1, 1000, size=x.nnz), x.indices, x.indptr), shape=x.shape)
+
+    upper = upper_gram(x, right, blocks=blocks, threads=threads)
+
+    expected = sp.triu(x.T @ right, k=1).tocsr()
+    assert upper.shape == expected.shape and upper.nnz == expected.nnz
+    assert (upper != expected).nnz == 0
+    assert (sp.tril(upper) != 0).nnz == 0
