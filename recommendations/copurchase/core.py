@@ -199,7 +199,9 @@ class Counts:
             "item_ids": self.item_ids,
             "item_counts": self.item_counts,
             "indptr": p.indptr.astype(np.int64),
-            "indices": p.indices.astype(np.int32),
+            # Column indices as differences from the entry before: sorted within rows they
+            # are small numbers, and compress to less than half (a cumsum restores them).
+            "indices_delta": _delta(p.indices),
             "pairs": _narrow(p.data),  # signed: a delta can be negative
             "meta": np.array([self.n_orders], dtype=np.int64),
             "gamma": np.array([self.gamma]),
@@ -208,7 +210,7 @@ class Counts:
             arrays["weighted"] = _narrow(w.data)
         else:
             arrays.update(weighted=_narrow(w.data), w_indptr=w.indptr.astype(np.int64),
-                          w_indices=w.indices.astype(np.int32))
+                          w_indices_delta=_delta(w.indices))
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         return zlib.compress(buffer.getbuffer(), 1)
@@ -217,8 +219,8 @@ class Counts:
     def from_bytes(cls, data: bytes) -> Counts:
         with np.load(io.BytesIO(zlib.decompress(bytes(data)))) as z:
             n = len(z["item_ids"])
-            structure = (z["indices"], z["indptr"])
-            w_structure = (z["w_indices"], z["w_indptr"]) if "w_indptr" in z.files else structure
+            structure = (_indices(z, "indices"), z["indptr"])
+            w_structure = (_indices(z, "w_indices"), z["w_indptr"]) if "w_indptr" in z.files else structure
             return cls(
                 item_ids=z["item_ids"],
                 item_counts=z["item_counts"],
@@ -232,6 +234,17 @@ class Counts:
     def empty(cls, *, gamma: float) -> Counts:
         zero = sp.csr_matrix((0, 0), dtype=np.int64)
         return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), zero, zero.copy(), 0, gamma)
+
+
+def _delta(indices: np.ndarray) -> np.ndarray:
+    return np.diff(indices.astype(np.int32), prepend=np.int32(0))
+
+
+def _indices(z, name: str) -> np.ndarray:
+    """Stored indices: as deltas (see to_bytes), or whole in counts stored before."""
+    if f"{name}_delta" in z.files:
+        return np.cumsum(z[f"{name}_delta"], dtype=np.int32)
+    return z[name]
 
 
 def _narrow(values: np.ndarray) -> np.ndarray:
@@ -298,6 +311,7 @@ def upper_gram(x: sp.csr_matrix, right: sp.csr_matrix, *, blocks: int = GRAM_BLO
     def block(a: int, b: int):
         tail = _columns_from(right, a)
         product = (xt[a:b] @ tail).tocsr()
+        product.sort_indices()  # canonical rows: the stored counts compress better (Counts.to_bytes)
         rows = np.repeat(np.arange(b - a, dtype=np.int64), np.diff(product.indptr))
         keep = product.indices > rows  # local column c is product a+c, local row r is a+r
         lengths = np.bincount(rows[keep], minlength=b - a)

@@ -39,7 +39,8 @@ from shop.orders.models import Order
 from .core import Counts, count_lines
 from .lease import LeaseBusy, lease_acquire, lease_release, lease_renew, new_holder
 from .loading import load_lines
-from .models import PairStat, ProductStat, Snapshot, SnapshotCounts
+from .models import ProductStat, Snapshot, SnapshotCounts
+from .partitions import partition_ids, rows_delete
 from .quality import quality_check, quality_questions
 from .scoring import ScoreParams, score_counts
 from .signals import snapshot_published
@@ -127,9 +128,14 @@ def incremental_base(*, window_start: dt.datetime, window_end: dt.datetime, para
     return live
 
 
-def counts_of_window(*, window_start: dt.datetime, window_end: dt.datetime, gamma: float, progress=None) -> Counts:
-    order_ids, product_ids = load_lines(window_start=window_start, window_end=window_end, progress=progress)
-    return count_lines(order_ids=order_ids, product_ids=product_ids, gamma=gamma)
+def counts_of_window(
+    *, window_start: dt.datetime, window_end: dt.datetime, gamma: float, progress=None, timer: Timer | None = None
+) -> Counts:
+    timer = timer or Timer()
+    with timer("read"):
+        order_ids, product_ids = load_lines(window_start=window_start, window_end=window_end, progress=progress)
+    with timer("count"):
+        return count_lines(order_ids=order_ids, product_ids=product_ids, gamma=gamma)
 
 
 @dataclass(frozen=True)
@@ -162,13 +168,19 @@ def counts_of_snapshot(snapshot: Snapshot) -> tuple[Counts, int]:
     return counts, len(links) - 1
 
 
-def counts_incremental(*, base: Snapshot, window_start: dt.datetime, window_end: dt.datetime, gamma: float) -> Build:
-    counts, chained = counts_of_snapshot(base)
-    added = counts_of_window(window_start=base.window_end, window_end=window_end, gamma=gamma)
-    expired = counts_of_window(window_start=base.window_start, window_end=window_start, gamma=gamma)
-    delta = added.delta_to(expired)
+def counts_incremental(
+    *, base: Snapshot, window_start: dt.datetime, window_end: dt.datetime, gamma: float, timer: Timer | None = None
+) -> Build:
+    timer = timer or Timer()
+    with timer("read_base"):
+        counts, chained = counts_of_snapshot(base)
+    added = counts_of_window(window_start=base.window_end, window_end=window_end, gamma=gamma, timer=timer)
+    expired = counts_of_window(window_start=base.window_start, window_end=window_start, gamma=gamma, timer=timer)
+    with timer("count"):
+        delta = added.delta_to(expired)
+        counts = counts.apply(delta)
     return Build(
-        counts=counts.apply(delta),
+        counts=counts,
         base=base,
         delta=delta if chained < COUNTS_MAX_CHAIN else None,
         changed_ids=np.union1d(added.item_ids, expired.item_ids),
@@ -219,22 +231,21 @@ def copurchase_refresh(
             snapshots_prune, keep=settings.COPURCHASE_KEEP_SNAPSHOTS - 1, exclude=[base.pk] if base else []
         )
         timer = Timer(stage)
-        with timer("count"):
-            build = None
-            if base:
-                try:
-                    build = counts_incremental(
-                        base=base, window_start=window_start, window_end=window_end, gamma=params.gamma
-                    )
-                except (ValueError, KeyError, OSError, zlib.error, SnapshotCounts.DoesNotExist) as exc:
-                    # Unreadable base (older format, corrupt, a pruned link): recount instead of failing the night.
-                    logger.warning("copurchase: base #%s unusable (%s); full recount", base.pk, exc)
-                    Snapshot.objects.filter(pk=snapshot.pk).update(mode=Snapshot.Mode.FULL, base=None)
-                    snapshot.mode, snapshot.base = Snapshot.Mode.FULL, None
-            if build is None:
-                build = Build(counts=counts_of_window(
-                    window_start=window_start, window_end=window_end, gamma=params.gamma, progress=progress
-                ))
+        build = None
+        if base:
+            try:
+                build = counts_incremental(
+                    base=base, window_start=window_start, window_end=window_end, gamma=params.gamma, timer=timer
+                )
+            except (ValueError, KeyError, OSError, zlib.error, SnapshotCounts.DoesNotExist) as exc:
+                # Unreadable base (older format, corrupt, a pruned link): recount instead of failing the night.
+                logger.warning("copurchase: base #%s unusable (%s); full recount", base.pk, exc)
+                Snapshot.objects.filter(pk=snapshot.pk).update(mode=Snapshot.Mode.FULL, base=None)
+                snapshot.mode, snapshot.base = Snapshot.Mode.FULL, None
+        if build is None:
+            build = Build(counts=counts_of_window(
+                window_start=window_start, window_end=window_end, gamma=params.gamma, progress=progress, timer=timer
+            ))
         pruned_early()
         return snapshot_finish(snapshot=snapshot, build=build, params=params, timer=timer, started=started, holder=holder)
     except BaseException as exc:
@@ -347,7 +358,7 @@ def _delete_rows(snapshot_ids: list[int]) -> None:
     # Single DELETE statements: these models have no signals or dependants, so Django
     # does not load the rows first. Raw counts go separately (_delete_unneeded_counts):
     # a kept snapshot's delta may chain onto them.
-    PairStat.objects.filter(snapshot_id__in=snapshot_ids).delete()
+    rows_delete(snapshot_ids)  # on PostgreSQL, drops their partitions
     ProductStat.objects.filter(snapshot_id__in=snapshot_ids).delete()
 
 
@@ -379,5 +390,10 @@ def snapshots_prune(*, keep: int | None = None, exclude: Iterable[int] = ()) -> 
     if drop:
         _delete_rows(drop)
         Snapshot.objects.filter(pk__in=old_retired).update(status=Snapshot.Status.PRUNED)
+    # Partitions no snapshot keeping rows owns (its record deleted outright, say).
+    building = Snapshot.objects.filter(status=Snapshot.Status.BUILDING).values_list("pk", flat=True)
+    orphans = partition_ids() - set(kept) - set(rejected[:1]) - set(building)
+    if orphans:
+        rows_delete(sorted(orphans))
     _delete_unneeded_counts(kept + list(rejected[:1]))
     return drop

@@ -134,3 +134,19 @@ def test_the_blocked_upper_gram_equals_the_upper_triangle_of_the_full_product(bl
     assert upper.shape == expected.shape and upper.nnz == expected.nnz
     assert (upper != expected).nnz == 0
     assert (sp.tril(upper) != 0).nnz == 0
+
+
+def test_counts_stored_before_indices_were_delta_encoded_still_load():
+    import io
+    import zlib
+
+    counts = count_lines(**lines(BASKETS), gamma=0.5)
+    p = counts.pairs.tocsr()
+    buffer = io.BytesIO()
+    np.savez(  # the layout written until indices were stored as differences
+        buffer, item_ids=counts.item_ids, item_counts=counts.item_counts, indptr=p.indptr.astype(np.int64),
+        indices=p.indices.astype(np.int32), pairs=p.data.astype(np.int16), weighted=counts.weighted.tocsr().data,
+        meta=np.array([counts.n_orders]), gamma=np.array([counts.gamma]),
+    )
+
+    assert Counts.from_bytes(zlib.compress(buffer.getbuffer(), 1)).equals(counts)

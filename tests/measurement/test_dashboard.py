@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recommendations.copurchase.models import PairStat, ProductStat, Snapshot
+from recommendations.copurchase.partitions import partition_ensure
 from recommendations.measurement.models import Event, Visitor
 from recommendations.measurement.selectors import Period, holdout_report
 from recommendations.measurement.statistics import Verdict
@@ -169,6 +170,7 @@ def test_the_health_report_finds_each_kind_of_problem_with_a_link_to_fix_it(admi
 def test_a_product_with_computed_partners_has_complements(admin_client):
     snapshot = Snapshot.objects.create(status="live", window_start=timezone.now(), window_end=timezone.now())
     paired, partner = ProductFactory(name="Paired grinder"), ProductFactory(name="Paired beans")
+    partition_ensure(snapshot.pk)
     PairStat.objects.create(
         snapshot=snapshot,
         product_id=paired.pk,

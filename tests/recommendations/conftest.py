@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from recommendations.copurchase.models import PairStat, Snapshot
+from recommendations.copurchase.partitions import partition_ensure
 
 
 def publish_pairs(pairs, *, order_count: int = 1000) -> Snapshot:
@@ -26,6 +27,7 @@ def publish_pairs(pairs, *, order_count: int = 1000) -> Snapshot:
                     lift=(count_ab * order_count) / (count_a * count_b), score=float(count_ab) - rank * 0.001,
                 )
             )
+    partition_ensure(snapshot.pk)
     PairStat.objects.bulk_create(rows)
     from recommendations.selectors import invalidate_cache_generation
 

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -80,6 +81,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--reuse", action="store_true", help="keep the history already generated")
         parser.add_argument("--skip-pandas", action="store_true")
+        parser.add_argument("--repeat", type=int, default=3, help="rounds of refresh + floor; medians are reported")
         parser.add_argument(
             "--incremental-orders", type=int, default=0, help="then add this many new orders and time the nightly run"
         )
@@ -88,8 +90,11 @@ class Command(BaseCommand):
         parser.add_argument("--wipe", action="store_true", help="allow deleting the orders already in this database")
 
     def handle(
-        self, *args, orders, products, seed, reuse, skip_pandas, generate_only, inline, wipe, incremental_orders, **options
+        self, *args, orders, products, seed, reuse, skip_pandas, generate_only, inline, wipe, incremental_orders, repeat,
+        **options
     ):
+        if repeat < 1:
+            raise CommandError("--repeat must be at least 1")
         if generate_only or (inline and not reuse):
             self.generate(orders=orders, products=products, seed=seed, wipe=wipe)
             if generate_only:
@@ -102,7 +107,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             subprocess.run(cmd, check=True)
             self.stdout.write(f"generated in {time.perf_counter() - started:.1f} s (child process)")
-        self.measure(skip_pandas=skip_pandas, incremental_orders=incremental_orders)
+        self.measure(skip_pandas=skip_pandas, incremental_orders=incremental_orders, repeat=repeat)
 
     # -- generation ---------------------------------------------------------------------------
     def generate(self, *, orders: int, products: int, seed: int, wipe: bool) -> None:
@@ -201,15 +206,63 @@ class Command(BaseCommand):
             for model in (PairStat, ProductStat, SnapshotCounts):
                 cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
-    def measure(self, *, skip_pandas: bool, incremental_orders: int) -> None:
-        out = {"database": connection.vendor}
+    def measure(self, *, skip_pandas: bool, incremental_orders: int, repeat: int) -> None:
+        """`repeat` rounds of (full refresh, then the floor and the compute on the same lines);
+        the figures are the medians of the rounds, as a busy two-core machine varies by ±20%.
+        Peak memory is the first refresh's: later rounds' floors hold their own arrays."""
+        out = {"database": connection.vendor, "rounds": repeat}
+        rounds = []
+        for round_number in range(repeat):
+            rounds.append(self.measure_round(first=round_number == 0))
+            if round_number == 0:
+                out.update({key: rounds[0].pop(key) for key in ("refresh_peak_rss_mb", "rss_before_mb")})
+        for key in rounds[0]:
+            values = [r[key] for r in rounds]
+            out[key] = statistics.median(values) if isinstance(values[0], (int, float)) else values[-1]
+        out["refresh_runs_s"] = [r["refresh_s"] for r in rounds]
+        out["floor_runs_s"] = [r["floor_s"] for r in rounds]
+        out["refresh_stages_s"] = {
+            stage: round(statistics.median(r["refresh_stages_s"].get(stage, 0.0) for r in rounds), 3)
+            for stage in rounds[-1]["refresh_stages_s"]
+        }
+        out["refresh_over_floor"] = round(out["refresh_s"] / out["floor_s"], 2) if out["floor_s"] else None
+        if not skip_pandas:
+            window_start, window_end = refresh_window(timezone.now())
+            order_ids, product_ids = load_lines(window_start=window_start, window_end=window_end)
+            out["pandas_s"] = self.pandas_reference(order_ids, product_ids)
+            del order_ids, product_ids
+        if incremental_orders:
+            # A night's new orders on top of the history, then the nightly (incremental) run.
+            product_ids = np.array(Product.objects.filter(category__slug=BENCH_CATEGORY).order_by("id").values_list("id", flat=True))
+            self._history(product_ids=product_ids, orders=incremental_orders, rng=np.random.default_rng(), max_age_seconds=1)
+            snapshots_prune()
+            self.vacuum()
+            started = time.perf_counter()
+            nightly = copurchase_refresh()
+            out["incremental_orders"] = incremental_orders
+            out["incremental_s"] = round(time.perf_counter() - started, 2)
+            out["incremental_mode"] = nightly.mode
+            out["incremental_stages_s"] = nightly.timings
+        snapshots_prune()
+        self.stdout.write(json.dumps(out, indent=2))
+        self.stdout.write(
+            f"\nmedians of {repeat} rounds: end to end {out['refresh_s']} s, peak RSS {out['refresh_peak_rss_mb']} MB; "
+            f"floor (basket matrix + XᵀX) {out['floor_s']} s → {out['refresh_over_floor']}× floor; "
+            f"compute (count + score + top-K) {out['compute_s']} s"
+            + (f" vs pandas self-merge + groupby {out['pandas_s']} s" if "pandas_s" in out else "")
+            + (f"; +{incremental_orders} orders, incremental run {out['incremental_s']} s" if incremental_orders else "")
+        )
+
+    def measure_round(self, *, first: bool) -> dict:
+        out = {}
         self.vacuum()
         rss_before = peak_rss_mb()
         started = time.perf_counter()
         snapshot = copurchase_refresh(full=True)
         out["refresh_s"] = round(time.perf_counter() - started, 2)
-        out["refresh_peak_rss_mb"] = round(peak_rss_mb(), 1)
-        out["rss_before_mb"] = round(rss_before, 1)
+        if first:
+            out["refresh_peak_rss_mb"] = round(peak_rss_mb(), 1)
+            out["rss_before_mb"] = round(rss_before, 1)
         out["refresh_stages_s"] = snapshot.timings
         out.update(orders=snapshot.order_count, products=snapshot.product_count, pairs=snapshot.pair_count,
                    partner_rows=snapshot.row_count, status=snapshot.status)
@@ -232,33 +285,8 @@ class Command(BaseCommand):
         counts = count_baskets(baskets, gamma=params.gamma)
         score_counts(counts, params)
         out["compute_s"] = round(time.perf_counter() - started + out["floor_basket_matrix_s"], 2)
-        del counts
-        floor = out["floor_basket_matrix_s"] + out["floor_xtx_s"]
-        out["floor_s"] = round(floor, 2)
-        out["refresh_over_floor"] = round(out["refresh_s"] / floor, 2) if floor else None
-        if not skip_pandas:
-            out["pandas_s"] = self.pandas_reference(order_ids, product_ids)
-        del order_ids, product_ids, baskets, x
-        if incremental_orders:
-            # A night's new orders on top of the history, then the nightly (incremental) run.
-            product_ids = np.array(Product.objects.filter(category__slug=BENCH_CATEGORY).order_by("id").values_list("id", flat=True))
-            self._history(product_ids=product_ids, orders=incremental_orders, rng=np.random.default_rng(), max_age_seconds=1)
-            snapshots_prune()
-            self.vacuum()
-            started = time.perf_counter()
-            nightly = copurchase_refresh()
-            out["incremental_orders"] = incremental_orders
-            out["incremental_s"] = round(time.perf_counter() - started, 2)
-            out["incremental_mode"] = nightly.mode
-            out["incremental_stages_s"] = nightly.timings
-        snapshots_prune()
-        self.stdout.write(json.dumps(out, indent=2))
-        self.stdout.write(
-            f"\nend to end {out['refresh_s']} s, peak RSS {out['refresh_peak_rss_mb']} MB; floor (basket matrix + XᵀX) "
-            f"{out['floor_s']} s → {out['refresh_over_floor']}× floor; compute (count + score + top-K) {out['compute_s']} s"
-            + (f" vs pandas self-merge + groupby {out['pandas_s']} s" if "pandas_s" in out else "")
-            + (f"; +{incremental_orders} orders, incremental run {out['incremental_s']} s" if incremental_orders else "")
-        )
+        out["floor_s"] = round(out["floor_basket_matrix_s"] + out["floor_xtx_s"], 2)
+        return out
 
     def pandas_reference(self, order_ids, product_ids) -> float | None:
         try:

@@ -6,7 +6,7 @@ from tqdm import tqdm
 from recommendations.copurchase.lease import LeaseBusy
 from recommendations.copurchase.services import copurchase_refresh
 
-STAGES = ["count", "score", "write", "write_counts", "quality", "publish"]
+STAGES = ["read_base", "read", "count", "score", "write", "write_counts", "quality", "publish"]
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
             def stage(name):
                 bar.set_description(name)
-                bar.n = STAGES.index(name)
+                bar.n = max(bar.n, STAGES.index(name))  # an incremental run reads and counts twice
                 bar.refresh()
 
             try:
