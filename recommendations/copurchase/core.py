@@ -267,8 +267,7 @@ def count_baskets(baskets: Baskets, *, gamma: float, threads: int | None = None)
     if x.shape[0] > MAX_ORDERS_PER_COUNT:
         raise ValueError(f"more than {MAX_ORDERS_PER_COUNT} orders in one count: split into shards")
     packed_rows = (size_weights(baskets.sizes, gamma=gamma) << COUNT_BITS) + 1
-    weighted_x = sp.csr_matrix((np.repeat(packed_rows, baskets.sizes), x.indices, x.indptr), shape=x.shape)
-    upper = upper_gram(x, weighted_x, threads=threads)
+    upper = upper_gram(x, packed_rows, threads=threads)
     item_counts = np.bincount(x.indices, minlength=x.shape[1]).astype(np.int64)
     pairs = sp.csr_matrix((upper.data & COUNT_MASK, upper.indices, upper.indptr), shape=upper.shape)
     weighted = sp.csr_matrix((upper.data >> COUNT_BITS, upper.indices, upper.indptr), shape=upper.shape)
@@ -294,28 +293,47 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def upper_gram(x: sp.csr_matrix, right: sp.csr_matrix, *, blocks: int = GRAM_BLOCKS, threads: int | None = None) -> sp.csr_matrix:
-    """The strict upper triangle (column > row) of xᵀ·right, both orders × products.
+def upper_gram(x: sp.csr_matrix, row_values: np.ndarray, *, blocks: int = GRAM_BLOCKS, threads: int | None = None) -> sp.csr_matrix:
+    """The strict upper triangle (column > row) of xᵀ·diag(row_values)·x, x orders ×
+    products, with its indices sorted within rows.
 
-    The full product computes every pair twice and the diagonal: here the products are cut
-    into row blocks [a, b), and a block multiplies only against the columns ≥ a of `right`,
-    so about (1 + 1/blocks)/2 of the work is done. The blocks are independent and scipy's
-    sparse kernels release the GIL, so they run on `threads` threads (default: one per
-    CPU). The sums are integers: the result is exactly the upper triangle of the full
-    product (the order of the indices within a row may differ, which nothing relies on).
+    The full product computes every pair twice and the diagonal. Here the products are cut
+    into blocks [a, b) and each block computes only the entries (i, j) with i in the block
+    and j ≥ a, transposed, as (diag(v)·x)ᵀ[a:] · x[:, a:b]: both operands are contiguous
+    slices (rows of a CSR matrix, columns of a CSC one), so no block copies the matrix, and
+    both come from one transpose of x. Keeping j > i and transposing gives the block's rows
+    of the upper triangle, sorted. About (1 + 1/blocks)/2 of the full product's work. The
+    blocks are independent and scipy's sparse kernels release the GIL, so they run on
+    `threads` threads (default: one per CPU). The sums are integers: the result is exactly
+    the upper triangle of the full product.
     """
     n = x.shape[1]
-    xt = x.T.tocsr()  # products × orders: its row blocks are cheap slices
+    x_columns = x.tocsc()
+    # (diag(v)·x)ᵀ in CSR has x's CSC structure, each entry weighted by its order's value.
+    right_t = sp.csr_matrix(
+        (np.asarray(row_values)[x_columns.indices], x_columns.indices, x_columns.indptr), shape=(n, x.shape[0])
+    )
     bounds = _block_bounds(x, blocks)
 
     def block(a: int, b: int):
-        tail = _columns_from(right, a)
-        product = (xt[a:b] @ tail).tocsr()
-        product.sort_indices()  # canonical rows: the stored counts compress better (Counts.to_bytes)
-        rows = np.repeat(np.arange(b - a, dtype=np.int64), np.diff(product.indptr))
-        keep = product.indices > rows  # local column c is product a+c, local row r is a+r
-        lengths = np.bincount(rows[keep], minlength=b - a)
-        return product.data[keep], product.indices[keep] + np.asarray(a, product.indices.dtype), lengths
+        start = right_t.indptr[a]
+        lower = sp.csr_matrix(
+            (right_t.data[start:], right_t.indices[start:], right_t.indptr[a:] - start), shape=(n - a, right_t.shape[1])
+        )
+        first, last = x_columns.indptr[a], x_columns.indptr[b]
+        columns = sp.csc_matrix(
+            (x_columns.data[first:last], x_columns.indices[first:last], x_columns.indptr[a : b + 1] - first),
+            shape=(x.shape[0], b - a),
+        ).tocsr()
+        # G = xᵀ·diag(v)·x is symmetric: here G[j, i] for local row r (j = a+r), local column c (i = a+c)
+        product = (lower @ columns).tocsr()
+        rows = np.repeat(np.arange(n - a, dtype=product.indices.dtype), np.diff(product.indptr))
+        keep = rows > product.indices
+        indptr = np.zeros(n - a + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows[keep], minlength=n - a), out=indptr[1:])
+        kept = sp.csr_matrix((product.data[keep], product.indices[keep], indptr), shape=product.shape)
+        upper = kept.tocsc()  # its transpose in CSR: the block's rows, indices sorted
+        return upper.data, upper.indices + np.asarray(a, upper.indices.dtype), np.diff(upper.indptr)
 
     spans = list(zip(bounds[:-1], bounds[1:], strict=True))
     threads = min(threads or available_cpus(), len(spans))
@@ -328,7 +346,7 @@ def upper_gram(x: sp.csr_matrix, right: sp.csr_matrix, *, blocks: int = GRAM_BLO
     if parts:
         np.cumsum(np.concatenate([lengths for _, _, lengths in parts]), out=indptr[1:])
     data = np.concatenate([d for d, _, _ in parts]) if parts else np.zeros(0, np.int64)
-    indices = np.concatenate([i for _, i, _ in parts]) if parts else np.zeros(0, np.int64)
+    indices = np.concatenate([i for _, i, _ in parts]) if parts else np.zeros(0, np.int32)
     return sp.csr_matrix((data, indices, indptr), shape=(n, n))
 
 
@@ -346,18 +364,6 @@ def _block_bounds(x: sp.csr_matrix, blocks: int) -> list[int]:
     work = np.cumsum(per_column * (1 + mean_size * tail_share))
     cuts = np.searchsorted(work, work[-1] * np.arange(1, blocks) / blocks, side="right")
     return sorted({0, n, *(int(c) for c in cuts if 0 < c < n)})
-
-
-def _columns_from(m: sp.csr_matrix, a: int) -> sp.csr_matrix:
-    """The columns ≥ a of a CSR matrix, renumbered from 0: one masked pass over its entries."""
-    if a == 0:
-        return m
-    keep = m.indices >= a
-    kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept_before[1:])
-    return sp.csr_matrix(
-        (m.data[keep], m.indices[keep] - a, kept_before[m.indptr]), shape=(m.shape[0], m.shape[1] - a)
-    )
 
 
 def count_lines(*, order_ids: np.ndarray, product_ids: np.ndarray, gamma: float) -> Counts:

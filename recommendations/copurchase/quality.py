@@ -81,9 +81,15 @@ def quality_questions(*, window_end, live: Snapshot | None) -> GateQuestions:
     return GateQuestions(baskets, asked, live, live_lists)
 
 
-def quality_check(*, snapshot: Snapshot, questions: GateQuestions) -> GateResult:
+def quality_check(
+    *, snapshot: Snapshot, questions: GateQuestions, new_lists: dict[int, list[int]] | None = None
+) -> GateResult:
+    """Gate `snapshot`: its lists are read from the database, or are `new_lists` (the first
+    GATE_K partners of each product, as written)."""
     baskets, live = questions.baskets, questions.live
-    new_rate, queries = hit_rate(snapshot_lists(snapshot, product_ids=questions.asked, k=GATE_K), baskets)
+    if new_lists is None:
+        new_lists = snapshot_lists(snapshot, product_ids=questions.asked, k=GATE_K)
+    new_rate, queries = hit_rate(new_lists, baskets)
     if live is None:
         return GateResult(True, queries, new_rate, None, "no live snapshot to compare with")
     live_rate, _ = hit_rate(questions.live_lists, baskets)

@@ -30,7 +30,7 @@ pair scores (products with no pair of ≥ 2 orders get no list).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,9 +145,12 @@ class TopPartners:
     def __len__(self) -> int:
         return len(self.product_id)
 
-    def lists(self, *, k: int) -> dict[int, list[int]]:
-        """product id -> its first k partner ids (for evaluation and the quality gate)."""
+    def lists(self, *, k: int, product_ids: Iterable[int] | None = None) -> dict[int, list[int]]:
+        """product id -> its first k partner ids (for evaluation and the quality gate); only
+        of `product_ids` if given."""
         keep = self.rank < k
+        if product_ids is not None:
+            keep &= np.isin(self.product_id, np.fromiter(product_ids, dtype=np.int64))
         result: dict[int, list[int]] = {}
         for product, partner in zip(self.product_id[keep].tolist(), self.partner_id[keep].tolist(), strict=True):
             result.setdefault(product, []).append(partner)

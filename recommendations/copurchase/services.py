@@ -41,10 +41,15 @@ from .lease import LeaseBusy, lease_acquire, lease_release, lease_renew, new_hol
 from .loading import load_lines
 from .models import ProductStat, Snapshot, SnapshotCounts
 from .partitions import partition_ids, rows_delete
-from .quality import quality_check, quality_questions
+from .quality import GATE_K, quality_check, quality_questions
 from .scoring import ScoreParams, score_counts
 from .signals import snapshot_published
-from .writing import in_background, write_snapshot_counts_in_background, write_snapshot_rows
+from .writing import (
+    in_background,
+    snapshot_rows_finish_in_background,
+    write_snapshot_counts_in_background,
+    write_snapshot_rows,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -286,6 +291,7 @@ def snapshot_finish(
     )
     live = Snapshot.objects.filter(status=Snapshot.Status.LIVE).first()
     questions = in_background(quality_questions, window_end=snapshot.window_end, live=live)
+    rows_finished = None
     try:
         with timer("score"):
             top = score_counts(counts, params, anchor_ids=build.changed_ids if partial else None)
@@ -298,15 +304,27 @@ def snapshot_finish(
                 snapshot=snapshot, top=top, counts=counts, copy_from=build.base if partial else None,
                 changed_ids=build.changed_ids,
             )
+            rows_finished = snapshot_rows_finish_in_background(snapshot=snapshot)
+            if partial:
+                rows_finished()  # the gate reads the lists whole, partly copied rows included
+        with timer("quality"):
+            # A full build's lists are `top`, exactly as written: the gate asks them while the
+            # rows' index is built. An incremental build's exist whole only in the database.
+            asked = questions()
+            gate = quality_check(
+                snapshot=snapshot, questions=asked,
+                new_lists=None if partial else top.lists(k=GATE_K, product_ids=asked.asked),
+            )
+        with timer("write"):  # what is left of the index and the attach
+            rows_finished()
     except BaseException:
-        for wait in (counts_written, questions):
-            with suppress(Exception):
-                wait()  # no thread outlives its refresh
+        for wait in (counts_written, questions, rows_finished):
+            if wait is not None:
+                with suppress(Exception):
+                    wait()  # no thread outlives its refresh
         raise
     with timer("write_counts"):  # what is left of it once the rows are written
         counts_written()
-    with timer("quality"):
-        gate = quality_check(snapshot=snapshot, questions=questions())
     snapshot.order_count = counts.n_orders
     snapshot.product_count = int((counts.item_counts > 0).sum())
     snapshot.pair_count = top.n_pairs

@@ -117,6 +117,7 @@ def test_a_signed_delta_survives_a_round_trip_even_where_counts_cancel_but_weigh
 @pytest.mark.parametrize("blocks", [1, 2, 5, 64])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_the_blocked_upper_gram_equals_the_upper_triangle_of_the_full_product(blocks, threads):
+    """Including the sort order of each row's indices, which the stored counts rely on to compress."""
     import scipy.sparse as sp
 
     from recommendations.copurchase.core import baskets_from_lines, upper_gram
@@ -126,14 +127,15 @@ def test_the_blocked_upper_gram_equals_the_upper_triangle_of_the_full_product(bl
     popularity = 1 / np.arange(1, 61) ** 1.1  # a head and a tail, as real orders have
     product_ids = rng.choice(60, size=int(sizes.sum()), p=popularity / popularity.sum())
     x = baskets_from_lines(order_ids=np.repeat(np.arange(400), sizes), product_ids=product_ids).matrix
-    right = sp.csr_matrix((rng.integers(1, 1000, size=x.nnz), x.indices, x.indptr), shape=x.shape)
+    row_values = rng.integers(1, 1000, size=x.shape[0])
 
-    upper = upper_gram(x, right, blocks=blocks, threads=threads)
+    upper = upper_gram(x, row_values, blocks=blocks, threads=threads)
 
-    expected = sp.triu(x.T @ right, k=1).tocsr()
+    expected = sp.triu(x.T @ sp.diags(row_values, dtype=np.int64) @ x, k=1).tocsr()
     assert upper.shape == expected.shape and upper.nnz == expected.nnz
     assert (upper != expected).nnz == 0
     assert (sp.tril(upper) != 0).nnz == 0
+    assert all((np.diff(upper.indices[s:e]) > 0).all() for s, e in zip(upper.indptr[:-1], upper.indptr[1:]))
 
 
 def test_counts_stored_before_indices_were_delta_encoded_still_load():
