@@ -15,12 +15,16 @@ from contextlib import nullcontext
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Max
 
+from catalog.models import Product
 from shop.orders.models import Order, OrderLine
 
 FETCH_CHUNK = 100_000
-# Orders per array slice on PostgreSQL: ~500k lines, a 6 MB message, a bounded transient copy.
+# Orders per array slice on PostgreSQL: ~500k lines, a 6 MB message, a bounded transient copy
+# (ORDERS_PER_SLICE < 2^31: an order's offset in its slice takes the high half of an int64).
 ORDERS_PER_SLICE = 100_000
+PACKED_PRODUCT_LIMIT = 1 << 32
 _PG_INT8_ELEMENT = np.dtype([("len", ">i4"), ("v", ">i8")])
 # Connections reading slices at once: each slice costs the server ~0.13 s of one core (a
 # bitmap scan of an index range and two array_agg of ~500k ids), the client next to nothing.
@@ -123,16 +127,28 @@ def _load_postgres(params: list, *, with_id_range: bool, progress: Progress | No
     lo, hi = int(order_ids.min()), int(order_ids.max())
     counted = np.zeros(hi - lo + 1, dtype=bool)
     counted[order_ids - lo] = True
-    lines_sql = (
-        f"SELECT array_agg(order_id), array_agg(product_id) FROM {line} "
-        f"WHERE order_id >= %s AND order_id < %s AND product_id IS NOT NULL"
-    )
     starts = list(range(lo, hi + 1, ORDERS_PER_SLICE))
+    # One array of (order id - slice start) << 32 | product id per slice: half the elements of
+    # two arrays, and the server's cost is per element (0.14 s against 0.19 s for 500k lines).
+    packed = (Product.objects.aggregate(top=Max("id"))["top"] or 0) < PACKED_PRODUCT_LIMIT
+    if packed:
+        lines_sql = (
+            f"SELECT array_agg(((order_id - %s) << 32) | product_id) FROM {line} "
+            f"WHERE order_id >= %s AND order_id < %s AND product_id IS NOT NULL"
+        )
+    else:  # product ids past 32 bits: the two ids apart
+        lines_sql = (
+            f"SELECT array_agg(order_id), array_agg(product_id) FROM {line} "
+            f"WHERE order_id >= %s AND order_id < %s AND product_id IS NOT NULL"
+        )
 
     def read(start: int) -> tuple[np.ndarray, np.ndarray]:
-        slice_orders, slice_products = _copy_int8_arrays(
-            lines_sql, [start, min(start + ORDERS_PER_SLICE, hi + 1)], bitmap_scan=True
-        )
+        stop = min(start + ORDERS_PER_SLICE, hi + 1)
+        if packed:
+            (values,) = _copy_int8_arrays(lines_sql, [start, start, stop], bitmap_scan=True)
+            slice_orders, slice_products = (values >> 32) + start, values & 0xFFFF_FFFF
+        else:
+            slice_orders, slice_products = _copy_int8_arrays(lines_sql, [start, stop], bitmap_scan=True)
         keep = counted[slice_orders - lo]
         return slice_orders[keep], slice_products[keep]
 
