@@ -229,9 +229,9 @@ def copurchase_refresh(
         snapshot = snapshot_start(
             mode=mode, window_start=window_start, window_end=window_end, params=params, base=base, holder=holder
         )
-        # Deleting the rows of the snapshot that this one will push out (~1.5 s of database
-        # work at 1M orders) overlaps with the counting, on its own connection; waited for
-        # before the switch. Should this build fail, one snapshot fewer is kept for rollback.
+        # Dropping the rows of the snapshot that this one will push out (its partition on
+        # PostgreSQL, its rows elsewhere) overlaps with the counting, on its own connection;
+        # waited for before the switch. Should this build fail, one snapshot fewer is kept.
         pruned_early = in_background(
             snapshots_prune, keep=settings.COPURCHASE_KEEP_SNAPSHOTS - 1, exclude=[base.pk] if base else []
         )

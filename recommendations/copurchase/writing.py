@@ -2,9 +2,11 @@
 
 Binary COPY rows are fixed width here (ints and doubles only), so numpy lays out the whole
 stream as one structured array, with no Python object per row. What is left is the
-server's own cost per row (~5 µs: heap, two indexes, WAL), so the rows go in two streams
-on two connections, and an incremental run copies the unchanged products' rows inside the
-database instead of sending them again.
+server's own cost per row (~1 µs into the snapshot's own unindexed partition, whose key is
+built afterwards in one pass: partitions.py), so the rows go in two streams on two
+connections, and an incremental run copies the unchanged products' rows inside the
+database instead of sending them again. At 1M orders: 585k rows in about 0.6 s, then
+0.45 s for the key (built while the quality gate runs).
 """
 
 from __future__ import annotations
