@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+import zstandard
 
 # Plain counts live in the low 24 bits (a pair can be seen in up to 16.7M orders of one
 # window); size weights above them in units of 1/WEIGHT_SCALE. 2^24 orders × 2^12 units
@@ -188,8 +189,9 @@ class Counts:
         )
 
     def to_bytes(self) -> bytes:
-        """Upper-triangle CSR arrays, npz, zlib level 1: at 1M orders (8.7M stored pairs)
-        about 1 s and 40 MB, where savez_compressed (level 6, COO) took 12 s.
+        """Upper-triangle CSR arrays, npz, Zstandard level 1: at 1M orders (8.7M stored
+        pairs) 88 MB become 22 MB in 0.3 s, where zlib level 1 took 0.85 s for 23 MB (and
+        savez_compressed, level 6 on COO arrays, 12 s for 40 MB).
 
         Counts of real orders have one structure for both matrices (a pair seen in no order
         has no weight either); a signed delta may not (+1 −1 orders of different sizes
@@ -213,11 +215,14 @@ class Counts:
                           w_indices_delta=_delta(w.indices))
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
-        return zlib.compress(buffer.getbuffer(), 1)
+        return zstandard.ZstdCompressor(level=1).compress(buffer.getbuffer())
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Counts:
-        with np.load(io.BytesIO(zlib.decompress(bytes(data)))) as z:
+        """Counts stored by to_bytes: Zstandard, or zlib as stored before (its own header)."""
+        data = bytes(data)
+        raw = zstandard.ZstdDecompressor().decompress(data) if data[:4] == _ZSTD_MAGIC else zlib.decompress(data)
+        with np.load(io.BytesIO(raw)) as z:
             n = len(z["item_ids"])
             structure = (_indices(z, "indices"), z["indptr"])
             w_structure = (_indices(z, "w_indices"), z["w_indptr"]) if "w_indptr" in z.files else structure
@@ -234,6 +239,9 @@ class Counts:
     def empty(cls, *, gamma: float) -> Counts:
         zero = sp.csr_matrix((0, 0), dtype=np.int64)
         return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), zero, zero.copy(), 0, gamma)
+
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 def _delta(indices: np.ndarray) -> np.ndarray:

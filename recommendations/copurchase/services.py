@@ -29,6 +29,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import zstandard
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -242,7 +243,7 @@ def copurchase_refresh(
                 build = counts_incremental(
                     base=base, window_start=window_start, window_end=window_end, gamma=params.gamma, timer=timer
                 )
-            except (ValueError, KeyError, OSError, zlib.error, SnapshotCounts.DoesNotExist) as exc:
+            except (ValueError, KeyError, OSError, zlib.error, zstandard.ZstdError, SnapshotCounts.DoesNotExist) as exc:
                 # Unreadable base (older format, corrupt, a pruned link): recount instead of failing the night.
                 logger.warning("copurchase: base #%s unusable (%s); full recount", base.pk, exc)
                 Snapshot.objects.filter(pk=snapshot.pk).update(mode=Snapshot.Mode.FULL, base=None)

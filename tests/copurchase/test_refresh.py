@@ -246,10 +246,11 @@ def test_ids_of_deleted_products_do_not_break_a_refresh(products):
     assert snapshot.status == Snapshot.Status.LIVE and snapshot.pair_count == 0
 
 
-def test_an_unreadable_incremental_base_falls_back_to_a_full_recount(products):
+@pytest.mark.parametrize("data", [b"not an npz", b"\x28\xb5\x2f\xfd a broken zstd frame"])
+def test_an_unreadable_incremental_base_falls_back_to_a_full_recount(products, data):
     place_baskets([products[:3]] * 3, placed_at=days_ago(3))
     live = copurchase_refresh()
-    SnapshotCounts.objects.filter(snapshot=live).update(data=b"not an npz")
+    SnapshotCounts.objects.filter(snapshot=live).update(data=data)
 
     fresh = copurchase_refresh()
 

@@ -1,4 +1,4 @@
-"""PostgreSQL: store the raw counts without TOAST compression. They are zlib-compressed
+"""PostgreSQL: store the raw counts without TOAST compression. They are compressed
 already; pglz trying again anyway doubled the time of writing them (1.0 s against 0.5 s
 for 34 MB). Other databases: nothing to do."""
 
