@@ -47,13 +47,6 @@ class ScoreParams:
     alpha: float = 0.0
     method: str = "weighted"
 
-    @property
-    def ranks_by_own_pairs(self) -> bool:
-        """Whether a product's list depends only on its own pair counts. Then an incremental
-        run re-ranks only the products of the added and expired orders; a score divided by
-        the partner's popularity (α > 0, lift, cosine…) can reorder anyone's list."""
-        return self.method == "cocount" or (self.method == "weighted" and not self.alpha)
-
 
 @dataclass(frozen=True)
 class PairArrays:
@@ -68,9 +61,8 @@ class PairArrays:
     indptr: np.ndarray
 
 
-def symmetric_pairs(counts: Counts, *, min_count: int, anchors: np.ndarray | None = None) -> PairArrays:
-    """Both directions of every pair seen in at least `min_count` orders; with `anchors` (a
-    boolean mask over the columns) only the directions whose anchor is in it.
+def symmetric_pairs(counts: Counts, *, min_count: int) -> PairArrays:
+    """Both directions of every pair seen in at least `min_count` orders.
 
     Built as a symmetric CSR matrix whose values point back into the upper triangle, so the
     result comes out grouped by anchor without a sort (two linear-time sparse passes)."""
@@ -89,12 +81,6 @@ def symmetric_pairs(counts: Counts, *, min_count: int, anchors: np.ndarray | Non
     b = both.indices.astype(np.int64)
     pos = both.data - 1
     indptr = both.indptr.astype(np.int64)
-    if anchors is not None:
-        kept = anchors[a]
-        a, b, pos = a[kept], b[kept], pos[kept]
-        lengths = np.where(anchors, np.diff(indptr), 0)
-        indptr = np.zeros(n + 1, np.int64)
-        np.cumsum(lengths, out=indptr[1:])
     return PairArrays(a=a, b=b, count_ab=data[pos], weighted=weighted[pos], indptr=indptr)
 
 
@@ -196,13 +182,9 @@ def _at_least_kth(score: np.ndarray, indptr: np.ndarray, k: int) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
-def score_counts(counts: Counts, params: ScoreParams, *, anchor_ids: np.ndarray | None = None) -> TopPartners:
-    """The top-K rows of every product, or only of `anchor_ids` (the same rows a full
-    scoring gives them: their lists depend on nothing else, see ranks_by_own_pairs)."""
-    anchors = None
-    if anchor_ids is not None:
-        anchors = np.isin(counts.item_ids, anchor_ids)
-    pairs = symmetric_pairs(counts, min_count=params.min_count, anchors=anchors)
+def score_counts(counts: Counts, params: ScoreParams) -> TopPartners:
+    """The top-K rows of every product."""
+    pairs = symmetric_pairs(counts, min_count=params.min_count)
     item_counts = counts.item_counts.astype(np.float64)
     n = max(counts.n_orders, 1)
     n_a, n_b = item_counts[pairs.a], item_counts[pairs.b]

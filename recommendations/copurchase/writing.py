@@ -4,14 +4,12 @@ Binary COPY rows are fixed width here (ints and doubles only), so numpy lays out
 stream as one structured array, with no Python object per row. What is left is the
 server's own cost per row (~1 µs into the snapshot's own unindexed partition, whose key is
 built afterwards in one pass: partitions.py), so the rows go in two streams on two
-connections, and an incremental run copies the unchanged products' rows inside the
-database instead of sending them again. At 1M orders: 585k rows in about 0.6 s, then
-0.45 s for the key (built while the quality gate runs).
+connections. At 1M orders: 585k rows in about 0.6 s, then 0.45 s for the key (built while
+the quality gate runs).
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from contextlib import suppress
@@ -74,15 +72,9 @@ def _copy_binary(
             copy.write(_PG_TRAILER)
 
 
-def write_snapshot_rows(
-    *, snapshot: Snapshot, top: TopPartners, counts: Counts, copy_from: Snapshot | None = None,
-    changed_ids: np.ndarray | None = None,
-) -> int:
+def write_snapshot_rows(*, snapshot: Snapshot, top: TopPartners, counts: Counts) -> int:
     """The partner rows and product order counts of a (building) snapshot; the number of rows.
-    On PostgreSQL the rows are not readable before `snapshot_rows_finish`.
-
-    With `copy_from`, `top` holds only the rows of `changed_ids`; every other product's rows
-    are copied from that snapshot inside the database (see _copy_unchanged_rows)."""
+    On PostgreSQL the rows are not readable before snapshot_rows_finish_in_background."""
     n_pairs, n_products = len(top), counts.n_items
     pair_values = {
         "snapshot_id": np.full(n_pairs, snapshot.pk, dtype=np.int64),
@@ -105,39 +97,24 @@ def write_snapshot_rows(
     if connection.vendor != "postgresql":
         _bulk(ProductStat, product_values, n_products)
         _bulk(PairStat, pair_values, n_pairs)
-        if copy_from is None:
-            return n_pairs
-        return n_pairs + _copy_unchanged_rows(
-            snapshot=snapshot, source=copy_from, changed_ids=changed_ids, n_orders=counts.n_orders
-        )
+        return n_pairs
     # The pair rows go into the snapshot's own unindexed partition table (partitions.py),
     # in two streams at once on two connections (the server's cost per row, ~1 µs, is one
-    # core per connection); then its key is built in one pass and it is attached. The copy
-    # of the unchanged rows joins this snapshot's ProductStat, so that is written first.
+    # core per connection), the product counts first on the second one.
     table = partition_create(snapshot.pk)
-    if copy_from is not None:
-        other = in_background(
-            _copy_unchanged_rows, snapshot=snapshot, source=copy_from, changed_ids=changed_ids,
-            n_orders=counts.n_orders, table=table, after=lambda: _copy_binary(
-                ProductStat._meta.db_table, PRODUCT_COLUMNS, product_values, n_products
-            ),
-        )
-        here = {"values": pair_values, "n": n_pairs}
-    else:
-        half = n_pairs // 2
-        other = in_background(
-            _copy_binary, table, PAIR_COLUMNS, {k: v[half:] for k, v in pair_values.items()}, n_pairs - half,
-            after=lambda: _copy_binary(ProductStat._meta.db_table, PRODUCT_COLUMNS, product_values, n_products),
-        )
-        here = {"values": {k: v[:half] for k, v in pair_values.items()}, "n": half}
+    half = n_pairs // 2
+    other = in_background(
+        _copy_binary, table, PAIR_COLUMNS, {k: v[half:] for k, v in pair_values.items()}, n_pairs - half,
+        after=lambda: _copy_binary(ProductStat._meta.db_table, PRODUCT_COLUMNS, product_values, n_products),
+    )
     try:
-        _copy_binary(table, PAIR_COLUMNS, here["values"], here["n"])
+        _copy_binary(table, PAIR_COLUMNS, {k: v[:half] for k, v in pair_values.items()}, half)
     except BaseException:
         with suppress(Exception):
             other()  # no thread outlives a failed write
         raise
-    copied = other()
-    return n_pairs + (copied if copy_from is not None else 0)
+    other()
+    return n_pairs
 
 
 def snapshot_rows_finish_in_background(*, snapshot: Snapshot) -> Callable[[], None]:
@@ -145,48 +122,6 @@ def snapshot_rows_finish_in_background(*, snapshot: Snapshot) -> Callable[[], No
     the snapshot's partition and attach it (~0.5 s of server time at 585k rows), on its own
     connection; returns the function that waits for it."""
     return in_background(partition_attach, snapshot.pk)
-
-
-def _copy_unchanged_rows(
-    *, snapshot: Snapshot, source: Snapshot, changed_ids: np.ndarray, n_orders: int, table: str | None = None,
-    after: Callable[[], None] | None = None,
-) -> int:
-    """Copy the rows of the products outside `changed_ids` from `source` into `table` (the
-    pair table, or the snapshot's partition being built), set-based; with `after`, run
-    that first, on the same connection.
-
-    Such a product was in none of the added or expired orders: its pair counts, its own
-    order count, and so its partners, ranks, confidence and score are what `source` has.
-    Only what depends on the partner's order count or on the number of orders changes:
-    count_b (joined from this snapshot's ProductStat, written first), support and lift,
-    computed with the same float operations, in the same order, as scoring.score_counts, so
-    a copied row equals bit for bit the row a full run writes.
-    """
-    if after is not None:
-        after()
-    pair, product = PairStat._meta.db_table, ProductStat._meta.db_table
-    target = connection.ops.quote_name(table or pair)
-    if connection.vendor == "postgresql":
-        unchanged, changed_param = "NOT (p.product_id = ANY(%s::bigint[]))", [int(i) for i in changed_ids]
-    else:
-        unchanged, changed_param = "p.product_id NOT IN (SELECT value FROM json_each(%s))", json.dumps(changed_ids.tolist())
-
-    def real(expression: str) -> str:
-        return f"CAST({expression} AS DOUBLE PRECISION)"
-
-    n = int(n_orders)
-    sql = (
-        f"INSERT INTO {target} (snapshot_id, product_id, partner_id, rank, count_ab, count_a, count_b, support, "
-        f"confidence, lift, score) "
-        f"SELECT %s, p.product_id, p.partner_id, p.rank, p.count_ab, p.count_a, ps.order_count, "
-        f"{real('p.count_ab')} / {real('%s')}, p.confidence, "
-        f"{real('CAST(p.count_ab AS BIGINT) * %s')} / ({real('p.count_a')} * {real('ps.order_count')}), p.score "
-        f"FROM {pair} p JOIN {product} ps ON ps.snapshot_id = %s AND ps.product_id = p.partner_id "
-        f"WHERE p.snapshot_id = %s AND {unchanged}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [snapshot.pk, n, n, snapshot.pk, source.pk, changed_param])
-        return cursor.rowcount
 
 
 def write_snapshot_counts(*, snapshot: Snapshot, counts: Counts, base: Snapshot | None = None) -> None:

@@ -93,6 +93,21 @@ def test_a_full_rebuild_replaces_incremental_runs_after_the_configured_days(sett
     assert copurchase_refresh(now=NOW + dt.timedelta(days=8)).mode == "full"
 
 
+def test_a_new_size_weight_forces_a_full_recount_and_other_ranking_settings_do_not(settings, products):
+    settings.COPURCHASE_FULL_EVERY_DAYS = 1000
+    a, b, c, *_ = products
+    place_baskets([[a, b]] * 3 + [[a, b, c]] * 2, placed_at=days_ago(5))
+    copurchase_refresh(now=NOW)
+
+    settings.COPURCHASE_TOP_K = 1  # ranking only: the stored counts still hold
+    narrower = copurchase_refresh(now=NOW + dt.timedelta(hours=1))
+    settings.COPURCHASE_SIZE_GAMMA = 1.0  # the weighted counts themselves change
+    reweighted = copurchase_refresh(now=NOW + dt.timedelta(hours=2))
+
+    assert narrower.mode == "incremental" and {r[2] for r in rows(narrower)} == {0}  # one partner each
+    assert reweighted.mode == "full" and reweighted.params["gamma"] == 1.0
+
+
 def test_a_sharded_refresh_gives_exactly_the_single_process_snapshot(settings, products):
     from recommendations.tasks import start_sharded_refresh
 
@@ -273,34 +288,32 @@ def test_the_window_reaches_back_from_the_newest_order_so_an_old_history_still_c
     assert [partner.product_id for partner in partners_for(product_id=b)] == [a]
 
 
-def test_an_incremental_refresh_reranks_only_the_products_of_the_new_orders_and_copies_the_rest(settings, products):
+def test_an_incremental_refresh_reads_only_the_new_and_the_expired_orders(settings, products):
     settings.COPURCHASE_FULL_EVERY_DAYS = 1000
     a, b, c, d, e, *_ = products
-    # given: c's partners are d and a; no new order holds c, but new ones hold a
     place_baskets([[a, b]] * 3 + [[c, d]] * 3 + [[a, c]] * 2, placed_at=days_ago(20))
+    place_baskets([[d, e]] * 2, placed_at=days_ago(364))  # leaves the window by the next night
     first = copurchase_refresh(now=NOW)
-    place_baskets([[a, e]] * 4 + [[a, b]] * 2, placed_at=NOW + dt.timedelta(minutes=30))
-    reranked = []
-    real_score = services.score_counts
+    place_baskets([[a, e]] * 4 + [[a, b]] * 2, placed_at=NOW + dt.timedelta(days=2, hours=-1))
+    read = []
+    real_load = services.load_lines
 
-    def spy(counts, params, *, anchor_ids=None):
-        reranked.append(None if anchor_ids is None else set(anchor_ids.tolist()))
-        return real_score(counts, params, anchor_ids=anchor_ids)
+    def spy(*, window_start, window_end, **kwargs):
+        lines = real_load(window_start=window_start, window_end=window_end, **kwargs)
+        read.append((window_start, window_end, len(lines[0])))
+        return lines
 
     # when
-    with mock.patch.object(services, "score_counts", side_effect=spy):
-        incremental = copurchase_refresh(now=NOW + dt.timedelta(hours=1))
-    full = copurchase_refresh(now=NOW + dt.timedelta(hours=1), full=True)
+    with mock.patch.object(services, "load_lines", side_effect=spy):
+        incremental = copurchase_refresh(now=NOW + dt.timedelta(days=2))
+    full = copurchase_refresh(now=NOW + dt.timedelta(days=2), full=True)
 
-    # then: only the products of the new orders were re-ranked...
-    assert incremental.mode == "incremental" and reranked == [{a, b, e}]
-    # ...c's rows were copied: the same partners, ranks and counts, with a's new order count
-    # and the new number of orders, exactly as a full run writes them
-    c_rows = [r for r in rows(incremental) if r[0] == c]
-    assert [(r[1], r[2], r[3], r[4]) for r in c_rows] == [(d, 0, 3, 5), (a, 1, 2, 5)]
-    assert c_rows[1][5] == 11 and c_rows[1][6] == 2 / 14  # count_b of a, support over 14 orders
-    assert rows(incremental) == rows(full)
-    assert incremental.row_count == full.row_count == len(rows(full))
+    # then: the lines of the six new orders, and of the two that expired, nothing else
+    assert incremental.mode == "incremental"
+    new_orders, expired_orders = read
+    assert new_orders[:2] == (first.window_end, incremental.window_end) and new_orders[2] == 12
+    assert expired_orders[:2] == (first.window_start, incremental.window_start) and expired_orders[2] == 4
+    assert rows(incremental) == rows(full) and incremental.row_count == full.row_count
     assert SnapshotCounts.objects.get(snapshot=incremental).base_id == first.pk  # a delta, chained
 
 
