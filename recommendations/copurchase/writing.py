@@ -16,7 +16,7 @@ from contextlib import suppress
 from typing import TypeVar
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
 from .core import Counts
 from .models import PairStat, ProductStat, Snapshot, SnapshotCounts
@@ -95,8 +95,11 @@ def write_snapshot_rows(*, snapshot: Snapshot, top: TopPartners, counts: Counts)
         "order_count": counts.item_counts,
     }
     if connection.vendor != "postgresql":
-        _bulk(ProductStat, product_values, n_products)
-        _bulk(PairStat, pair_values, n_pairs)
+        # One transaction: SQLite syncs to disk at every commit (the demo's 69k rows: 0.5 s
+        # against 4 s with a commit per batch).
+        with transaction.atomic():
+            _bulk(ProductStat, product_values, n_products)
+            _bulk(PairStat, pair_values, n_pairs)
         return n_pairs
     # The pair rows go into the snapshot's own unindexed partition table (partitions.py),
     # in two streams at once on two connections (the server's cost per row, ~1 µs, is one
