@@ -10,7 +10,8 @@ from recommendations.forms import AddRecommendedForm, BundleAddForm, FbtAddForm,
 from recommendations.selectors import Placement, upgrade_targets
 from recommendations.services import bundle_add_to_cart, fbt_add_to_cart
 from shop.cart.models import CartLine
-from shop.cart.services import CartError, RecOrigin, cart_add_product, cart_get_for_request, cart_get_or_create_for_request, cart_swap_line
+from shop.cart.services import CartError, RecOrigin, cart_get_for_request, cart_get_or_create_for_request, cart_swap_line
+from shop.cart.views import add_and_redirect_back
 from shop.http import messages_from_form_errors, redirect_back
 
 
@@ -49,22 +50,11 @@ def add_recommended(request):
     if not form.is_valid():
         messages_from_form_errors(request, form)
         return redirect_back(request)
-    product = form.cleaned_data["product"]
-    if not product.is_available:
-        # Refused before a cart (and a session) is created for the visitor.
-        messages.error(request, f"Sorry, “{product.name}” can't be added: it's not available right now.")
-        return redirect_back(request)
-    anchor = form.cleaned_data["rec_anchor"]
+    product, anchor = form.cleaned_data["product"], form.cleaned_data["rec_anchor"]
     origin = RecOrigin(
         placement=form.cleaned_data["rec_placement"], source=form.cleaned_data["rec_source"], anchor_id=anchor.pk if anchor else None
     )
-    try:
-        cart_add_product(cart=cart_get_or_create_for_request(request), product=product, origin=origin)
-    except CartError as exc:
-        messages.error(request, exc.message)
-        return redirect_back(request)
-    messages.success(request, f"Added “{product.name}” to your cart.")
-    return redirect_back(request)
+    return add_and_redirect_back(request, product=product, origin=origin, success=f"Added “{product.name}” to your cart.")
 
 
 @require_POST

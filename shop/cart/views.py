@@ -29,17 +29,25 @@ def add(request):
         messages_from_form_errors(request, form)
         return redirect_back(request)
     product, quantity = form.cleaned_data["product"], form.cleaned_data["quantity"]
-    # Checked before a cart (and a session) is created for the visitor.
+    return add_and_redirect_back(
+        request, product=product, quantity=quantity, origin=form.origin(),
+        success=f"Added {quantity} × “{product.name}” to your cart.",
+    )
+
+
+def add_and_redirect_back(request, *, product, quantity: int = 1, origin=None, success: str):
+    """Add `product` to the visitor's cart and go back with a message; shared by every
+    single-product "Add to cart" (the product page's, a recommendation's)."""
+    # Refused before a cart (and a session) is created for the visitor.
     if not product.is_available:
         messages.error(request, f"Sorry, “{product.name}” can't be added: it's not available right now.")
         return redirect_back(request)
-    cart = cart_get_or_create_for_request(request)
     try:
-        cart_add_product(cart=cart, product=product, quantity=quantity, origin=form.origin())
+        cart_add_product(cart=cart_get_or_create_for_request(request), product=product, quantity=quantity, origin=origin)
     except CartError as exc:
         messages.error(request, exc.message)
         return redirect_back(request)
-    messages.success(request, f"Added {quantity} × “{product.name}” to your cart.")
+    messages.success(request, success)
     return redirect_back(request)
 
 
