@@ -12,7 +12,7 @@ from catalog.models import (
     ProductAttributeValue,
     ProductImage,
 )
-from catalog.services import product_image_save
+from catalog.services import product_image_save, product_images_delete
 
 
 class StockLevelFilter(admin.SimpleListFilter):
@@ -86,6 +86,15 @@ class ProductAdmin(admin.ModelAdmin):
     # A plain list: the recommendations app appends its own inlines to it.
     inlines = [ProductImageInline, ProductAttributeValueInline]
 
+    def delete_model(self, request, obj):
+        # The images' files go once the deletion is committed (the admin's view is atomic).
+        product_images_delete(images=obj.images.all())
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        product_images_delete(images=ProductImage.objects.filter(product__in=queryset))
+        super().delete_queryset(request, queryset)
+
     def get_queryset(self, request):
         # The changelist shows one thumbnail per row: prefetched, not a query per product.
         return (
@@ -104,8 +113,8 @@ class ProductAdmin(admin.ModelAdmin):
             return super().save_formset(request, form, formset, change)
         instances = formset.save(commit=False)
         uploaded = {id(inline_form.instance) for inline_form in formset.forms if "image" in inline_form.changed_data}
-        for obj in formset.deleted_objects:
-            obj.delete()
+        if formset.deleted_objects:
+            product_images_delete(images=ProductImage.objects.filter(pk__in=[obj.pk for obj in formset.deleted_objects]))
         for image in instances:
             if id(image) in uploaded:
                 product_image_save(image=image)  # new or replaced upload: make thumbnails

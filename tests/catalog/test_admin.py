@@ -152,3 +152,72 @@ def test_category_autocomplete_is_available_for_products(staff_client):
 
 def test_product_admin_inlines_are_a_plain_list_others_can_extend():
     assert isinstance(ProductAdmin.inlines, list)
+
+
+def change_product(staff_client, product, data):
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    page = staff_client.get(url)
+    for formset in page.context["inline_admin_formsets"]:
+        prefix = formset.formset.prefix
+        if f"{prefix}-TOTAL_FORMS" not in data:
+            initial = formset.formset.initial_form_count()
+            data.update({f"{prefix}-TOTAL_FORMS": str(initial), f"{prefix}-INITIAL_FORMS": str(initial)})
+            for i, inline_form in enumerate(formset.formset.forms[:initial]):
+                data.update({f"{prefix}-{i}-id": inline_form.instance.pk, f"{prefix}-{i}-product": product.pk})
+    return staff_client.post(url, data)
+
+
+def stored(image):
+    from django.core.files.storage import default_storage
+
+    return {name: default_storage.exists(name) for name in (image.image.name, image.thumbnail.name, image.medium.name)}
+
+
+def image_form(product, image, **fields):
+    return {
+        "images-TOTAL_FORMS": "1", "images-INITIAL_FORMS": "1", "images-0-id": image.pk, "images-0-product": product.pk,
+        "images-0-alt": image.alt, "images-0-position": "0", **fields,
+    }
+
+
+def test_replacing_an_image_deletes_the_old_files_once_saved(staff_client, django_capture_on_commit_callbacks):
+    product = ProductFactory(sku="MUG-1", slug="enamel-mug", category=CategoryFactory())
+    old = ProductImageFactory(product=product)
+    old_files = stored(old)
+    upload = SimpleUploadedFile("new.jpg", image_bytes(size=(300, 200), image_format="JPEG"), content_type="image/jpeg")
+    data = product_form_data(category=product.category, **image_form(product, old, **{"images-0-image": upload}))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = change_product(staff_client, product, data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    new = ProductImage.objects.get(pk=old.pk)
+    assert set(stored(new).values()) == {True} and not set(stored(new)) & set(old_files)
+    assert set(old_files.values()) == {True} and set(stored(old).values()) == {False}  # gone from storage
+
+
+def test_deleting_an_image_or_its_product_deletes_its_files(staff_client, django_capture_on_commit_callbacks):
+    product = ProductFactory(sku="MUG-1", slug="enamel-mug", category=CategoryFactory())
+    first, second = ProductImageFactory(product=product), ProductImageFactory(product=ProductFactory())
+    data = product_form_data(category=product.category, **image_form(product, first, **{"images-0-DELETE": "on"}))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change_product(staff_client, product, data)
+        staff_client.post(reverse("admin:catalog_product_delete", args=[second.product.pk]), {"post": "yes"})
+
+    assert not ProductImage.objects.exists()
+    assert set(stored(first).values()) == set(stored(second).values()) == {False}
+
+
+def test_a_file_another_image_still_uses_is_kept(django_capture_on_commit_callbacks):
+    from catalog.services import product_images_delete
+
+    first = ProductImageFactory()
+    twin = ProductImage.objects.create(  # the same three files, as a copied row would have
+        product=ProductFactory(), image=first.image.name, thumbnail=first.thumbnail.name, medium=first.medium.name
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        product_images_delete(images=ProductImage.objects.filter(pk=first.pk))
+
+    assert set(stored(twin).values()) == {True}
