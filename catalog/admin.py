@@ -125,9 +125,9 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "parent", "slug", "position", "is_featured"]
-    list_editable = ["position", "is_featured"]
-    list_filter = ["is_featured", ("parent", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["name", "parent", "slug", "position", "is_featured", "is_active"]
+    list_editable = ["position", "is_featured", "is_active"]
+    list_filter = ["is_active", "is_featured", ("parent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["parent"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -17,6 +17,12 @@ class Category(models.Model):
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
     is_featured = models.BooleanField(default=False, help_text="Shown on the home page.")
+    is_active = models.BooleanField(
+        "visible",
+        default=True,
+        help_text="Hidden categories and everything below them leave the menu and their pages are not found. "
+        "Their products stay on sale (in search and on their own pages): hide a product with its own Active box.",
+    )
 
     class Meta:
         ordering = ["position", "name"]

@@ -99,14 +99,32 @@ class CategoryTree:
 
 
 def category_tree() -> CategoryTree:
+    """The categories shoppers see: the visible ones whose ancestors are all visible."""
     nodes = cache.get(CATEGORY_TREE_CACHE_KEY)
     if nodes is None:
-        nodes = [
-            CategoryNode(**row)
-            for row in Category.objects.values("id", "name", "slug", "parent_id", "description", "is_featured")
-        ]
+        rows = list(
+            Category.objects.values("id", "name", "slug", "parent_id", "description", "is_featured", "is_active")
+        )
+        shown = _visible_ids(rows)
+        nodes = [CategoryNode(**{k: v for k, v in row.items() if k != "is_active"}) for row in rows if row["id"] in shown]
         cache.set(CATEGORY_TREE_CACHE_KEY, nodes, CATEGORY_TREE_TIMEOUT)
     return CategoryTree(nodes)
+
+
+def _visible_ids(rows: list[dict]) -> set[int]:
+    """Ids of the active categories whose every ancestor is active (walked from the roots)."""
+    children: dict[int | None, list[dict]] = {}
+    for row in rows:
+        children.setdefault(row["parent_id"], []).append(row)
+    shown: set[int] = set()
+    stack = [row for row in children.get(None, []) if row["is_active"]]
+    while stack:
+        row = stack.pop()
+        if row["id"] in shown:
+            continue
+        shown.add(row["id"])
+        stack.extend(child for child in children.get(row["id"], []) if child["is_active"])
+    return shown
 
 
 def category_tree_invalidate() -> None:

@@ -278,3 +278,38 @@ def test_the_add_to_cart_form_fields_are_the_ones_the_cart_accepts(client):
 
     assert response.redirect_chain[-1][0] == product.get_absolute_url()
     assert "Added 2" in response.content.decode()
+
+
+def test_a_hidden_category_and_everything_below_it_leave_the_menu_and_their_pages(client):
+    from catalog.selectors import category_tree_invalidate
+
+    shown = CategoryFactory(name="Kitchen")
+    hidden = CategoryFactory(name="Christmas", is_active=False)
+    below = CategoryFactory(name="Baubles", parent=hidden)
+    bauble = ProductFactory(name="Glass bauble", category=below)
+    category_tree_invalidate()
+
+    home = client.get("/").content.decode()
+
+    menu = home.split('class="category-nav"')[1].split("</nav>")[0]
+    assert shown.get_absolute_url() in menu
+    assert hidden.get_absolute_url() not in home and below.get_absolute_url() not in home  # no link anywhere
+    assert client.get(shown.get_absolute_url()).status_code == 200
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+    assert client.get(below.get_absolute_url()).status_code == 404
+    # its products stay on sale, found by search and on their own page (without breadcrumbs)
+    assert client.get(bauble.get_absolute_url()).status_code == 200
+    assert "Glass bauble" in client.get("/search/", {"q": "bauble"}).content.decode()
+
+
+def test_hiding_a_subcategory_leaves_its_products_out_of_its_parents_listing(client):
+    from catalog.selectors import category_tree_invalidate
+
+    parent = CategoryFactory(name="Garden")
+    ProductFactory(name="Trowel", category=CategoryFactory(name="Tools", parent=parent))
+    ProductFactory(name="Fairy lights", category=CategoryFactory(name="Seasonal", parent=parent, is_active=False))
+    category_tree_invalidate()
+
+    listing = client.get(parent.get_absolute_url()).content.decode()
+
+    assert "Trowel" in listing and "Fairy lights" not in listing
