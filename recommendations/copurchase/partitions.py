@@ -97,14 +97,17 @@ def partition_ids() -> set[int]:
 
 
 def partitions_drop(snapshot_ids: Iterable[int]) -> None:
-    """Drop the partitions of these snapshots, those that exist."""
+    """Drop the partitions of these snapshots, those that exist; and first any partition an
+    interrupted DETACH … CONCURRENTLY left pending (it was being dropped, and while it is
+    pending no other partition of the table can be detached concurrently)."""
     existing = _partitions()
-    wanted = [int(snapshot_id) for snapshot_id in snapshot_ids if str(int(snapshot_id)) in existing]
+    pending = {int(snapshot_id) for snapshot_id, (_, is_pending) in existing.items() if is_pending}
+    wanted = {int(snapshot_id) for snapshot_id in snapshot_ids if str(int(snapshot_id)) in existing}
     with connection.cursor() as cursor:
-        for snapshot_id in wanted:
+        for snapshot_id in sorted(pending) + sorted(wanted - pending):
             name = _quote(partition_name(snapshot_id))
-            attached, pending = existing[str(snapshot_id)]
-            if pending:  # an earlier CONCURRENTLY was interrupted half-way
+            attached, is_pending = existing[str(snapshot_id)]
+            if is_pending:  # an earlier CONCURRENTLY was interrupted half-way
                 cursor.execute(f"ALTER TABLE {_quote(parent_table())} DETACH PARTITION {name} FINALIZE")
             elif attached:
                 # CONCURRENTLY cannot run inside a transaction block (tests): a plain detach there.

@@ -249,7 +249,7 @@ def copurchase_refresh(
             build = Build(counts=counts_of_window(
                 window_start=window_start, window_end=window_end, gamma=params.gamma, progress=progress, timer=timer
             ))
-        pruned_early()
+        _housekeeping(pruned_early)
         return snapshot_finish(snapshot=snapshot, build=build, params=params, timer=timer, started=started, holder=holder)
     except BaseException as exc:
         if pruned_early is not None:
@@ -262,6 +262,15 @@ def copurchase_refresh(
         raise
     finally:
         lease_release(holder=holder)
+
+
+def _housekeeping(prune: Callable[[], object]) -> None:
+    """Pruning old snapshots never fails a refresh: what it could not drop, the next run
+    drops (and the failure is logged with its traceback)."""
+    try:
+        prune()
+    except Exception:
+        logger.exception("copurchase: pruning old snapshots failed; the next refresh tries again")
 
 
 def _test_only_delay(holder: str) -> None:
@@ -331,7 +340,7 @@ def snapshot_finish(
     snapshot.save()
     with timer("publish"):
         snapshot_publish(snapshot=snapshot)
-        snapshots_prune()
+        _housekeeping(snapshots_prune)
     Snapshot.objects.filter(pk=snapshot.pk).update(timings=timer.timings)
     logger.info(
         "copurchase: snapshot #%s live (%s, %s orders, %s pairs, %.1fs)",

@@ -155,7 +155,15 @@ def in_background(function: Callable[..., T], *args, **kwargs) -> Callable[[], T
     Only on PostgreSQL outside a transaction: another connection sees only committed rows,
     so inside one (tests) the function simply runs inline, here."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        result = function(*args, **kwargs)
+        try:
+            result = function(*args, **kwargs)
+        except Exception as exc:  # raised by the waiter, as from a thread
+            error = exc
+
+            def fail() -> T:
+                raise error
+
+            return fail
         return lambda: result
     outcome: dict[str, object] = {}
 

@@ -58,3 +58,32 @@ def test_a_half_written_partition_of_a_dead_refresh_is_dropped_by_the_next_one()
     abandoned.refresh_from_db()
     assert abandoned.status == Snapshot.Status.FAILED
     assert partition_ids() == {fresh.pk}
+
+
+@pytest.mark.django_db(transaction=True)  # DETACH … CONCURRENTLY runs outside a transaction block
+def test_a_detach_left_pending_by_an_interrupted_prune_is_finished_before_the_next_one():
+    import psycopg
+    from django.db import connection as default
+
+    from recommendations.copurchase.partitions import partition_ensure, partitions_drop
+
+    interrupted, next_one = (
+        Snapshot.objects.create(window_start=timezone.now(), window_end=timezone.now()) for _ in range(2)
+    )
+    partition_ensure(interrupted.pk)
+    partition_ensure(next_one.pk)
+    params = default.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    # given: a reader holds the table while a concurrent detach waits for it, and is cancelled
+    with psycopg.connect(**params) as reader, psycopg.connect(**params, autocommit=True) as pruner:
+        reader.execute("SELECT count(*) FROM copurchase_pairstat")
+        pruner.execute("SET statement_timeout = '300ms'")
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            pruner.execute(f"ALTER TABLE copurchase_pairstat DETACH PARTITION {partition_name(interrupted.pk)} CONCURRENTLY")
+        reader.rollback()
+    default.close()
+
+    partitions_drop([next_one.pk])
+
+    assert partition_ids() == set()

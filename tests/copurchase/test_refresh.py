@@ -195,6 +195,17 @@ def test_a_reader_during_a_refresh_sees_the_old_snapshot_until_the_switch_then_t
     assert [p.product_id for p in partners_for(product_id=a)] == [c, b]
 
 
+def test_a_failing_prune_is_logged_and_the_refresh_still_publishes(products, caplog):
+    place_baskets([products[:2]] * 2, placed_at=days_ago(3))
+
+    with mock.patch.object(services, "snapshots_prune", side_effect=RuntimeError("disk full")):
+        snapshot = copurchase_refresh()
+
+    assert snapshot.status == Snapshot.Status.LIVE
+    assert caplog.text.count("pruning old snapshots failed") == 2  # before the build and after the switch
+    assert "disk full" in caplog.text
+
+
 def test_publishing_sends_snapshot_published_on_commit(products, django_capture_on_commit_callbacks):
     place_baskets([products[:2]] * 2, placed_at=days_ago(3))
     received = []
