@@ -321,7 +321,7 @@ def upper_gram(x: sp.csr_matrix, row_values: np.ndarray, *, blocks: int = GRAM_B
     right_t = sp.csr_matrix(
         (np.asarray(row_values)[x_columns.indices], x_columns.indices, x_columns.indptr), shape=(n, x.shape[0])
     )
-    bounds = _block_bounds(x, blocks)
+    bounds = _block_bounds(np.diff(x_columns.indptr), n_orders=x.shape[0], blocks=blocks)
 
     def block(a: int, b: int):
         start = right_t.indptr[a]
@@ -358,17 +358,18 @@ def upper_gram(x: sp.csr_matrix, row_values: np.ndarray, *, blocks: int = GRAM_B
     return sp.csr_matrix((data, indices, indptr), shape=(n, n))
 
 
-def _block_bounds(x: sp.csr_matrix, blocks: int) -> list[int]:
-    """Cut the products into row blocks of about equal work. Product i costs about its
-    order count times the number of its orders' entries at columns ≥ i, estimated as its
-    order count × (1 + mean basket size × share of all entries at columns ≥ i)."""
-    n = x.shape[1]
+def _block_bounds(order_counts: np.ndarray, *, n_orders: int, blocks: int) -> list[int]:
+    """Cut the products into row blocks of about equal work, from each product's order
+    count. Product i costs about its order count times the number of its orders' entries at
+    columns ≥ i, estimated as its order count × (1 + mean basket size × share of all
+    entries at columns ≥ i)."""
+    n = len(order_counts)
     if n == 0:
         return [0]
-    per_column = np.bincount(x.indices, minlength=n).astype(np.float64)
+    per_column = np.asarray(order_counts, dtype=np.float64)
     total = per_column.sum()
     tail_share = (total - np.cumsum(per_column) + per_column) / max(total, 1)
-    mean_size = total / max(x.shape[0], 1)
+    mean_size = total / max(n_orders, 1)
     work = np.cumsum(per_column * (1 + mean_size * tail_share))
     cuts = np.searchsorted(work, work[-1] * np.arange(1, blocks) / blocks, side="right")
     return sorted({0, n, *(int(c) for c in cuts if 0 < c < n)})

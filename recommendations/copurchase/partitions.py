@@ -72,13 +72,13 @@ def partition_attach(snapshot_id: int) -> None:
 def partition_ensure(snapshot_id: int) -> None:
     """An attached (empty) partition for a snapshot, unless it has one: for rows written
     one by one through the ORM rather than by the refresh."""
-    if partitioned() and str(int(snapshot_id)) not in _partitions():
+    if partitioned() and int(snapshot_id) not in _partitions():
         partition_create(snapshot_id)
         partition_attach(snapshot_id)
 
 
-def _partitions() -> dict[str, tuple[bool, bool]]:
-    """Snapshot id (as text) -> (attached, detach pending) of every table named like a partition."""
+def _partitions() -> dict[int, tuple[bool, bool]]:
+    """Snapshot id -> (attached, detach pending) of every table named like a partition."""
     prefix = parent_table() + "_s"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -88,12 +88,14 @@ def _partitions() -> dict[str, tuple[bool, bool]]:
             [prefix],
         )
         rows = cursor.fetchall()
-    return {name[len(prefix):]: (attached, pending) for name, attached, pending in rows if name[len(prefix):].isdigit()}
+    return {
+        int(name[len(prefix):]): (attached, pending) for name, attached, pending in rows if name[len(prefix):].isdigit()
+    }
 
 
 def partition_ids() -> set[int]:
     """The snapshots that have a partition table (attached or not)."""
-    return {int(snapshot_id) for snapshot_id in _partitions()} if partitioned() else set()
+    return set(_partitions()) if partitioned() else set()
 
 
 def partitions_drop(snapshot_ids: Iterable[int]) -> None:
@@ -101,12 +103,12 @@ def partitions_drop(snapshot_ids: Iterable[int]) -> None:
     interrupted DETACH … CONCURRENTLY left pending (it was being dropped, and while it is
     pending no other partition of the table can be detached concurrently)."""
     existing = _partitions()
-    pending = {int(snapshot_id) for snapshot_id, (_, is_pending) in existing.items() if is_pending}
-    wanted = {int(snapshot_id) for snapshot_id in snapshot_ids if str(int(snapshot_id)) in existing}
+    pending = {snapshot_id for snapshot_id, (_, is_pending) in existing.items() if is_pending}
+    wanted = {int(snapshot_id) for snapshot_id in snapshot_ids} & set(existing)
     with connection.cursor() as cursor:
         for snapshot_id in sorted(pending) + sorted(wanted - pending):
             name = _quote(partition_name(snapshot_id))
-            attached, is_pending = existing[str(snapshot_id)]
+            attached, is_pending = existing[snapshot_id]
             if is_pending:  # an earlier CONCURRENTLY was interrupted half-way
                 cursor.execute(f"ALTER TABLE {_quote(parent_table())} DETACH PARTITION {name} FINALIZE")
             elif attached:

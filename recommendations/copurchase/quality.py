@@ -43,8 +43,7 @@ def hit_rate(lists: dict[int, list[int]], baskets: list[set[int]], *, k: int = G
 
 
 def snapshot_lists(snapshot: Snapshot, *, product_ids: set[int], k: int) -> dict[int, list[int]]:
-    """The first k partners of `product_ids` in a snapshot, as written to the database (an
-    incremental snapshot is partly copied there, so its lists exist whole only there)."""
+    """The first k partners of `product_ids` in a published snapshot, read from the database."""
     lists: dict[int, list[int]] = {}
     rows = PairStat.objects.filter(snapshot=snapshot, rank__lt=k).order_by("product_id", "rank")
     sql, params = rows.values_list("product_id", "partner_id").query.sql_with_params()
@@ -81,14 +80,10 @@ def quality_questions(*, window_end, live: Snapshot | None) -> GateQuestions:
     return GateQuestions(baskets, asked, live, live_lists)
 
 
-def quality_check(
-    *, snapshot: Snapshot, questions: GateQuestions, new_lists: dict[int, list[int]] | None = None
-) -> GateResult:
-    """Gate `snapshot`: its lists are read from the database, or are `new_lists` (the first
-    GATE_K partners of each product, as written)."""
+def quality_check(*, questions: GateQuestions, new_lists: dict[int, list[int]]) -> GateResult:
+    """Gate a new snapshot by its lists: the first GATE_K partners of each asked product, as
+    written (the refresh has them in memory, so it asks them while the rows are indexed)."""
     baskets, live = questions.baskets, questions.live
-    if new_lists is None:
-        new_lists = snapshot_lists(snapshot, product_ids=questions.asked, k=GATE_K)
     new_rate, queries = hit_rate(new_lists, baskets)
     if live is None:
         return GateResult(True, queries, new_rate, None, "no live snapshot to compare with")

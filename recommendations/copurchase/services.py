@@ -311,9 +311,7 @@ def snapshot_finish(
             # The new lists are `top`, exactly as written: the gate asks them while the rows'
             # index is built.
             asked = questions()
-            gate = quality_check(
-                snapshot=snapshot, questions=asked, new_lists=top.lists(k=GATE_K, product_ids=asked.asked)
-            )
+            gate = quality_check(questions=asked, new_lists=top.lists(k=GATE_K, product_ids=asked.asked))
         with timer("write"):  # what is left of the index and the attach
             rows_finished()
     except BaseException:
@@ -401,8 +399,8 @@ def snapshots_prune(*, keep: int | None = None, exclude: Iterable[int] = ()) -> 
     kept += [pk for pk in exclude if pk not in kept]
     old_retired = list(published.exclude(pk__in=kept).values_list("pk", flat=True))
     # Keep the newest rejected one's rows so staff can see what the gate refused.
-    rejected = Snapshot.objects.filter(status=Snapshot.Status.REJECTED).order_by("-id").values_list("pk", flat=True)
-    dead = list(Snapshot.objects.filter(status=Snapshot.Status.FAILED).values_list("pk", flat=True)) + list(rejected[1:])
+    rejected = list(Snapshot.objects.filter(status=Snapshot.Status.REJECTED).order_by("-id").values_list("pk", flat=True))
+    dead = list(Snapshot.objects.filter(status=Snapshot.Status.FAILED).values_list("pk", flat=True)) + rejected[1:]
     drop = old_retired + dead
     if drop:
         _delete_rows(drop)
@@ -412,5 +410,5 @@ def snapshots_prune(*, keep: int | None = None, exclude: Iterable[int] = ()) -> 
     orphans = partition_ids() - set(kept) - set(rejected[:1]) - set(building)
     if orphans:
         rows_delete(sorted(orphans))
-    _delete_unneeded_counts(kept + list(rejected[:1]))
+    _delete_unneeded_counts(kept + rejected[:1])
     return drop
