@@ -107,7 +107,8 @@ def create_products(
     Product.objects.bulk_create(products, batch_size=500)
     by_sku = {product.sku: product for product in products}
     # created_at is auto_now_add; "newest first" should follow the first sale in the data. One
-    # UPDATE per day of first sales (~300) is far cheaper than bulk_update's CASE per product.
+    # UPDATE per day of first sales (the days are far fewer than the products) is far cheaper
+    # than bulk_update's CASE per product.
     by_day: dict[str, list[str]] = defaultdict(list)
     for sku, first in _first_sold(data).items():
         by_day[first[:10]].append(sku)
