@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db.models import Prefetch
 from django.utils.html import format_html
 
 from catalog.forms import ProductImageForm
@@ -12,6 +11,7 @@ from catalog.models import (
     ProductAttributeValue,
     ProductImage,
 )
+from catalog.selectors import product_images_prefetch
 from catalog.services import product_image_save, product_images_delete
 
 
@@ -97,11 +97,7 @@ class ProductAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # The changelist shows one thumbnail per row: prefetched, not a query per product.
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
-        )
+        return super().get_queryset(request).prefetch_related(product_images_prefetch())
 
     @admin.display(description="")
     def thumbnail(self, obj):

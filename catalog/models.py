@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -91,8 +92,6 @@ class Product(models.Model):
 
     @property
     def max_quantity(self):
-        from django.conf import settings
-
         return min(self.stock, settings.MAX_LINE_QUANTITY)
 
 

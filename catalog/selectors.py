@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from catalog.models import Category, Product, ProductAttributeValue, ProductImage
 
@@ -38,8 +39,6 @@ class CategoryNode:
     is_featured: bool
 
     def get_absolute_url(self) -> str:
-        from django.urls import get_script_prefix, get_urlconf
-
         # The category bar links every root on every page: reverse() once per slug (and
         # URLconf / script prefix, which are all the result depends on).
         return _category_url(self.slug, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
@@ -47,8 +46,6 @@ class CategoryNode:
 
 @lru_cache(maxsize=1024)
 def _category_url(slug: str, urlconf: str, script_prefix: str) -> str:
-    from django.urls import reverse
-
     return reverse("catalog:category", kwargs={"slug": slug})
 
 
@@ -184,14 +181,15 @@ def sort_options(*, search: bool = False) -> list[SortOption]:
     return ([RELEVANCE_SORT] if search else []) + list(SORT_OPTIONS.values())
 
 
-def _card_images() -> Prefetch:
+def product_images_prefetch() -> Prefetch:
+    """A product's images in their order, the first being its main picture."""
     return Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
 
 
 def products_for_cards(queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
     """Active products with what a product card shows: category and images (one extra query)."""
     queryset = Product.objects.all() if queryset is None else queryset
-    return queryset.active().select_related("category").prefetch_related(_card_images())
+    return queryset.active().select_related("category").prefetch_related(product_images_prefetch())
 
 
 def product_list(*, category_ids: list[int] | None = None, sort: SortOption) -> QuerySet[Product]:
@@ -257,7 +255,7 @@ def product_for_page(*, slug: str) -> Product:
     cannot be bought.
     """
     queryset = Product.objects.active().select_related("category").prefetch_related(
-        _card_images(),
+        product_images_prefetch(),
         Prefetch(
             "attribute_values",
             queryset=ProductAttributeValue.objects.select_related("attribute").order_by(

@@ -5,7 +5,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 
-from catalog.images import rendition_name, make_renditions
+from catalog.images import make_renditions, rendition_name
 from catalog.models import ProductImage
 
 

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from catalog.images import RENDITIONS, hue_for, product_image_urls
+from catalog.artwork import hue_for
+from catalog.images import RENDITIONS, product_image_urls
 from catalog.selectors import category_tree
 
 register = template.Library()

@@ -2,7 +2,8 @@ import re
 
 from django import forms
 
-from .payments import PROVIDERS, payment_choices
+from shop.orders.payments import payment_choices
+
 from .services import ShippingAddress
 
 COUNTRIES = [
@@ -101,6 +102,3 @@ class PlaceOrderForm(forms.Form):
     # The total the shopper saw; compared with the fresh total, never used as a price.
     expected_total = forms.DecimalField(max_digits=12, decimal_places=2, widget=forms.HiddenInput)
     payment_method = forms.ChoiceField(choices=payment_choices, widget=forms.RadioSelect, initial="bank_transfer")
-
-    def payment_provider(self):
-        return PROVIDERS[self.cleaned_data["payment_method"]]

@@ -14,10 +14,9 @@ from shop.cart.pricing import calculate_totals, line_total
 from shop.cart.selectors import line_problem
 from shop.cart.services import cart_clear
 from shop.orders.models import Order, OrderAdjustment, OrderLine
+from shop.orders.payments import PROVIDERS
 from shop.orders.services import order_number_generate
 from shop.orders.tasks import send_order_confirmation
-
-from .payments import PROVIDERS
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from shop.cart.selectors import cart_overview
 from shop.cart.services import cart_get_for_request, cart_remember_email
+from shop.orders.payments import PROVIDERS
 from shop.orders.selectors import order_for_idempotency_key
 
 from .forms import CheckoutDetailsForm, PlaceOrderForm
-from .payments import PROVIDERS
 from .services import CheckoutError, order_place
 
 # The details step's answers, kept in the session until the order is placed.

@@ -1,7 +1,7 @@
 """Bulk inserts for half a million rows: COPY on PostgreSQL, executemany elsewhere.
 
-bulk_create builds a model instance and compiles SQL per batch: for the demo's 517,736 order
-lines that costs more than the database does. These helpers insert plain tuples instead.
+bulk_create builds a model instance and compiles SQL per batch: for the demo's half million
+order lines that costs more than the database does. These helpers insert plain tuples instead.
 """
 
 from __future__ import annotations
@@ -12,19 +12,15 @@ from itertools import islice
 
 from django.db import connection
 
+from shop.demo.progress import Progress, no_progress
+
 BATCH = 20_000  # rows per executemany call / per progress update
-LOAD_CACHE_KIB = -256_000  # SQLite page cache during a bulk insert (negative: KiB), ~250 MB at most
+LOAD_CACHE_KIB = -256_000  # SQLite page cache during a bulk insert (negative: a size in KiB)
 
 
-class _Silent:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def insert_rows(model, columns: Sequence[str], rows: Iterable[tuple], *, total: int, progress=None, desc="") -> int:
+def insert_rows(
+    model, columns: Sequence[str], rows: Iterable[tuple], *, total: int, progress: Progress = no_progress, desc=""
+) -> int:
     """Insert tuples (values of `columns`, by attname) into `model`'s table: far faster than
     bulk_create for half a million rows, which builds a model instance per row.
 
@@ -42,7 +38,7 @@ def insert_rows(model, columns: Sequence[str], rows: Iterable[tuple], *, total: 
     values = (row + tail for row in rows)
 
     count = 0
-    bar = progress(desc, total) if progress else _Silent()
+    bar = progress(desc, total)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             copy_sql = f"COPY {table} ({names}) FROM STDIN"
@@ -69,8 +65,8 @@ def _secondary_indexes_built_at_the_end(model, *, enabled: bool):
     """SQLite: drop the table's non-unique indexes for a bulk insert and create them after.
 
     Each row otherwise goes into every index as it comes, the product index in random
-    order; building an index afterwards sorts once. Measured for the 517,736 order lines:
-    10.3 s of inserts became 5.3 s plus 0.8 s of index building. A bigger page cache keeps
+    order; building an index afterwards sorts once, which for the order lines costs far
+    less than the inserts save (see the load's timings). A bigger page cache keeps
     the growing table out of the journal until the commit. Both happen inside the load's
     transaction (SQLite's DDL is transactional), so a failure brings the indexes back.
     """
@@ -104,9 +100,9 @@ def _secondary_indexes_built_at_the_end(model, *, enabled: bool):
 def _foreign_keys_checked_at_the_end(model):
     """PostgreSQL: drop the table's foreign keys for a bulk COPY and add them back after.
 
-    Adding a key back checks every row in one set-based pass (a join, well under a second
-    here); left in place, each key queues one check per row until the commit (measured:
-    40 s for the 517,736 order lines). Inside the load's transaction, so a failure restores them.
+    Adding a key back checks every row in one set-based pass (a join); left in place, each
+    key queues one check per row until the commit, which for half a million order lines
+    costs many times the COPY itself. Inside the load's transaction, so a failure restores them.
     """
     table = model._meta.db_table
     quote = connection.ops.quote_name

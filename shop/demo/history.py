@@ -12,6 +12,7 @@ from django.db import connection
 from catalog.models import Product
 from shop.demo.bulk import insert_rows
 from shop.demo.cleaning import CleanDataset
+from shop.demo.progress import Progress
 from shop.orders.models import Order, OrderLine, new_access_token
 
 ORDER_PREFIX = "OR"
@@ -32,9 +33,9 @@ def placed_at(local: str) -> datetime:
     return datetime.fromisoformat(local).replace(tzinfo=SOURCE_TZ)
 
 
-def create_orders(data: CleanDataset, products: dict[str, Product], progress) -> tuple[int, int]:
+def create_orders(data: CleanDataset, products: dict[str, Product], progress: Progress) -> tuple[int, int]:
     # Line totals and money as text, computed once per distinct (price, quantity): half a
-    # million lines hold ~40,000 of them. Strings are exact, and the database driver then
+    # million lines share far fewer of them. Strings are exact, and the database driver then
     # has no Decimal to adapt per value. Subtotals add up whole pennies.
     totals: dict[tuple[Decimal, int], tuple[str, str, int]] = {}
     line_money: list[tuple[str, str]] = []

@@ -1,9 +1,10 @@
-"""Reads of orders for the customer pages, each in a constant number of queries."""
+"""Reads of orders for the customer pages and the order e-mail, each in a constant number of queries."""
 
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from .models import Order, OrderAdjustment, OrderLine
+from .payments import PROVIDERS
 
 
 def _with_details(queryset: QuerySet) -> QuerySet:
@@ -33,3 +34,16 @@ def orders_for_customer(*, user) -> QuerySet:
     return Order.objects.filter(user=user).annotate(
         line_count=Count("lines"), item_count=Sum("lines__quantity")
     ).order_by("-placed_at", "-id")
+
+
+def order_summary(*, order: Order) -> dict:
+    """What the order pages and the order e-mail show of a placed order: its lines and
+    adjustments (prefetched by the selectors above, so no query) and how it is paid."""
+    provider = PROVIDERS.get(order.payment_method)
+    return {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "adjustments": list(order.adjustments.all()),
+        "payment_label": provider.label if provider else order.payment_method,
+        "payment_instructions": provider.instructions(order) if provider else "",
+    }

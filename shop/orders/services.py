@@ -4,6 +4,7 @@ Placing an order is shop.checkout.services.order_place.
 """
 
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,9 +14,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from catalog.models import Product
-from shop.checkout.payments import PROVIDERS
 
 from .models import Order, OrderLine
+from .selectors import order_summary
 
 Status = Order.Status
 
@@ -47,10 +48,6 @@ def order_number_generate() -> str:
             return number
 
 
-def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk)
-
-
 def _check_transition(order: Order, new_status: str) -> None:
     if new_status not in TRANSITIONS[order.status]:
         raise OrderStatusError(
@@ -61,37 +58,45 @@ def _check_transition(order: Order, new_status: str) -> None:
 
 
 @transaction.atomic
+def _transition(order: Order, new_status: str, *, on_change: Callable[[Order], list[str]] | None = None) -> Order:
+    """The one way an order's status changes, in one transaction.
+
+    Locks the order's row, then: an order already in `new_status` is returned unchanged (a
+    repeated click changes nothing); a move TRANSITIONS does not allow raises
+    OrderStatusError; otherwise `on_change` does the move's own work under the lock and
+    returns the other fields of the order it set, saved with the status.
+    """
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status == new_status:
+        return locked
+    _check_transition(locked, new_status)
+    fields = on_change(locked) if on_change else []
+    locked.status = new_status
+    locked.save(update_fields=["status", *fields])
+    return locked
+
+
 def order_mark_paid(*, order: Order) -> Order:
-    locked = _locked(order)
-    if locked.status == Status.PAID:
-        return locked
-    _check_transition(locked, Status.PAID)
-    locked.status = Status.PAID
-    locked.save(update_fields=["status"])
-    return locked
+    return _transition(order, Status.PAID)
 
 
-@transaction.atomic
 def order_mark_shipped(*, order: Order) -> Order:
-    locked = _locked(order)
-    if locked.status == Status.SHIPPED:
-        return locked
-    _check_transition(locked, Status.SHIPPED)
-    locked.status = Status.SHIPPED
-    locked.shipped_at = timezone.now()
-    locked.save(update_fields=["status", "shipped_at"])
-    return locked
+    return _transition(order, Status.SHIPPED, on_change=_stamp_shipped)
 
 
-@transaction.atomic
 def order_cancel(*, order: Order) -> Order:
     """Cancel the order and put its items back in stock. Cancelling twice changes nothing."""
-    locked = _locked(order)
-    if locked.status == Status.CANCELLED:
-        return locked
-    _check_transition(locked, Status.CANCELLED)
+    return _transition(order, Status.CANCELLED, on_change=_return_stock)
+
+
+def _stamp_shipped(order: Order) -> list[str]:
+    order.shipped_at = timezone.now()
+    return ["shipped_at"]
+
+
+def _return_stock(order: Order) -> list[str]:
     quantities: dict[int, int] = {}
-    for product_id, quantity in OrderLine.objects.filter(order=locked, product__isnull=False).values_list(
+    for product_id, quantity in OrderLine.objects.filter(order=order, product__isnull=False).values_list(
         "product_id", "quantity"
     ):
         quantities[product_id] = quantities.get(product_id, 0) + quantity
@@ -103,23 +108,16 @@ def order_cancel(*, order: Order) -> Order:
         # sales_count counts orders that are sales; a cancelled one no longer is.
         product.sales_count = max(product.sales_count - 1, 0)
     Product.objects.bulk_update(products, ["stock", "sales_count"])
-    locked.status = Status.CANCELLED
-    locked.save(update_fields=["status"])
-    return locked
+    return []  # the order's own row changes only its status
 
 
 def order_send_confirmation(*, order_id: int) -> None:
     """The order e-mail, HTML and plain text."""
     order = Order.objects.prefetch_related("lines", "adjustments").get(pk=order_id)
-    provider = PROVIDERS.get(order.payment_method)
     context = {
-        "order": order,
-        "lines": list(order.lines.all()),
-        "adjustments": list(order.adjustments.all()),
+        **order_summary(order=order),
         "site_name": settings.SITE_NAME,
         "confirmation_url": settings.SITE_URL.rstrip("/") + order.get_confirmation_url(),
-        "payment_label": provider.label if provider else order.payment_method,
-        "payment_instructions": provider.instructions(order) if provider else "",
     }
     subject = render_to_string("emails/orders/confirmation_subject.txt", context).strip()
     message = EmailMultiAlternatives(

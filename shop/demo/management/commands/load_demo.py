@@ -16,8 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from shop.demo.dataset import DEFAULT_DIR
-from shop.demo.images import WORKERS, images_available
-from shop.demo.services import demo_is_loaded, demo_load, demo_reset, no_progress
+from shop.demo.images import WORKERS
+from shop.demo.progress import no_progress
+from shop.demo.services import demo_is_loaded, demo_load, demo_reset
 from shop.demo.stock import DEFAULT_SEED
 
 
@@ -41,8 +42,6 @@ class Command(BaseCommand):
         elif demo_is_loaded():
             self.stdout.write(self.style.SUCCESS("The demo data is already loaded (use --reset to load it again)."))
             return
-        if not no_images and not images_available():
-            self.stderr.write(self.style.WARNING("catalog.images is not ready: loading without pictures."))
 
         def progress(desc: str, total: int):
             return tqdm(

@@ -5,6 +5,9 @@ shopper, and `start(order)`, called inside the order's transaction once it is pl
 It returns what the confirmation page should tell the shopper and, for a provider that
 takes payment elsewhere, where to send them. Tandem ships one provider that needs no
 network: the customer pays by bank transfer and staff mark the order paid in the admin.
+
+They live with orders, not checkout: the order pages and e-mail show a provider's
+instructions, and checkout, which places orders, sits above orders, never below.
 """
 
 from dataclasses import dataclass
@@ -57,10 +60,6 @@ class BankTransferProvider(PaymentProvider):
 
 
 PROVIDERS: dict[str, PaymentProvider] = {provider.code: provider for provider in (BankTransferProvider(),)}
-
-
-def payment_provider(code: str) -> PaymentProvider:
-    return PROVIDERS[code]
 
 
 def payment_choices() -> list[tuple[str, str]]:
