@@ -200,10 +200,25 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 RECOMMENDATIONS_REFRESH_HOUR = env.int("RECOMMENDATIONS_REFRESH_HOUR", default=3)
 RECOMMENDATIONS_REFRESH_MINUTE = env.int("RECOMMENDATIONS_REFRESH_MINUTE", default=0)
+# Every periodic task, here only. The task names are the registered ones (a task that moved
+# module keeps its old name, see recommendations/copurchase/tasks.py).
 CELERY_BEAT_SCHEDULE = {
     "refresh-recommendations-nightly": {
         "task": "recommendations.tasks.refresh_copurchase",
         "schedule": crontab(hour=RECOMMENDATIONS_REFRESH_HOUR, minute=RECOMMENDATIONS_REFRESH_MINUTE),
+    },
+    "followups-post-purchase": {
+        "task": "recommendations.followups.tasks.send_post_purchase_emails",
+        "schedule": crontab(minute=15),
+    },
+    "followups-abandoned-carts": {
+        "task": "recommendations.followups.tasks.send_abandoned_cart_emails",
+        "schedule": crontab(minute="*/30"),
+    },
+    # Enforces RECOMMENDATIONS_ATTRIBUTION_DAYS on cart lines (see measurement.services).
+    "measurement-expire-rec-origins": {
+        "task": "recommendations.measurement.tasks.expire_rec_origins",
+        "schedule": crontab(minute=5),
     },
 }
 
@@ -252,21 +267,6 @@ FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY = env.dict(
     "FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY", cast={"value": int}, default={}
 )
 FOLLOWUP_ABANDONED_CART_HOURS = env.int("FOLLOWUP_ABANDONED_CART_HOURS", default=24)
-CELERY_BEAT_SCHEDULE |= {
-    "followups-post-purchase": {
-        "task": "recommendations.followups.tasks.send_post_purchase_emails",
-        "schedule": crontab(minute=15),
-    },
-    "followups-abandoned-carts": {
-        "task": "recommendations.followups.tasks.send_abandoned_cart_emails",
-        "schedule": crontab(minute="*/30"),
-    },
-    # Enforces RECOMMENDATIONS_ATTRIBUTION_DAYS on cart lines (see measurement.services).
-    "measurement-expire-rec-origins": {
-        "task": "recommendations.measurement.tasks.expire_rec_origins",
-        "schedule": crontab(minute=5),
-    },
-}
 
 # RECOMMENDATIONS: co-purchase
 # Score: size-weighted co-count, each order weighing 1/(size-1)^γ (see recommendations/copurchase/scoring.py).
@@ -286,11 +286,6 @@ COPURCHASE_FULL_EVERY_DAYS = env.int("COPURCHASE_FULL_EVERY_DAYS", default=7)
 COPURCHASE_SHARD_ORDERS = env.int("COPURCHASE_SHARD_ORDERS", default=250_000)
 # The nightly task fans out into a chord above this many orders in the window.
 COPURCHASE_SHARD_ABOVE_ORDERS = env.int("COPURCHASE_SHARD_ABOVE_ORDERS", default=2_000_000)
-# Real-stack tests only: beat every N seconds instead of nightly, and a slow build step.
-COPURCHASE_BEAT_SECONDS = env.int("COPURCHASE_BEAT_SECONDS", default=0)
-COPURCHASE_TEST_BUILD_DELAY = env.float("COPURCHASE_TEST_BUILD_DELAY", default=0.0)
-if COPURCHASE_BEAT_SECONDS:
-    CELERY_BEAT_SCHEDULE["refresh-recommendations-nightly"]["schedule"] = COPURCHASE_BEAT_SECONDS
 
 # LOGGING
 LOGGING = {

@@ -14,7 +14,8 @@ from django.utils.html import format_html
 
 from .lease import lease_holder
 from .models import Snapshot
-from .services import snapshot_rollback
+from .publishing import snapshot_rollback
+from .tasks import refresh_copurchase
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +79,6 @@ class SnapshotAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_change_permission(request):
             raise PermissionDenied
-        from recommendations.tasks import refresh_copurchase
-
         requested_at = timezone.now().isoformat()
 
         def enqueue():

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import baskets_from_lines, count_baskets
+from .counting import baskets_from_lines, count_baskets
 from .scoring import ScoreParams, TopPartners, ease_weights, score_counts
 
 CART_SIZES = (2, 20)

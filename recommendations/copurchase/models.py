@@ -59,8 +59,8 @@ class SnapshotCounts(models.Model):
     """The raw counts behind a snapshot (compressed npz), the base of the next incremental
     run. In the database rather than on a file system so every worker host sees it.
 
-    A full run stores the whole matrix (~40 MB at 1M orders). An incremental run stores
-    only its delta (added minus expired orders, a few hundred kB) chained to its base's
+    A full run stores the whole matrix. An incremental run stores only its delta (added
+    minus expired orders, far smaller) chained to its base's
     counts: the snapshot's counts are the chain's root plus every delta on the way. The
     weekly full rebuild starts a new chain; pruning keeps every link a kept snapshot needs.
     """
@@ -76,9 +76,9 @@ class SnapshotCounts(models.Model):
 
 # The rows of a snapshot are written by COPY in one statement, hundreds of thousands at a
 # time, so each costs as little as it can: a natural composite primary key (the one index
-# the reads use) and no surrogate id (a sequence call and a second index per row: 2.4 s
-# against 1.7 s for 585k rows on PostgreSQL); no database foreign key (a trigger per row).
-# Rows are only ever deleted by snapshot id (services._delete_rows).
+# the reads use) and no surrogate id (a sequence call and a second index per row); no
+# database foreign key (a trigger per row). Rows are only ever deleted by snapshot id
+# (pruning.py).
 _SNAPSHOT_ROW = {"related_name": "+", "on_delete": models.CASCADE, "db_constraint": False, "db_index": False}
 
 

@@ -24,7 +24,7 @@ loses; down-weighting wholesale orders of hundreds of lines (which pair everythi
 everything) wins, most on cart-sized orders — the ones the storefront serves: +2.2 points
 at k=3 over co-count (+5%), and it also edges co-count over all orders. γ = 0.5 is the
 best of 0.25/0.5/0.75/1/1.5. EASE comes close on carts but needs a dense items² inverse
-(20 GB at 50,000 products), so it stays an offline baseline. Coverage is 0.99 for all
+(its memory grows with the square of the catalogue), so it stays an offline baseline. Coverage is 0.99 for all
 pair scores (products with no pair of ≥ 2 orders get no list).
 """
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .core import WEIGHT_SCALE, Counts
+from .counting import WEIGHT_SCALE, Counts
 
 
 @dataclass(frozen=True)
@@ -152,8 +152,8 @@ def top_k_order(*, a: np.ndarray, score: np.ndarray, n_ab: np.ndarray, b_ids: np
 
     With `indptr` (entries grouped by anchor, see PairArrays) the anchors with more than k
     entries first drop those scored below their k-th best (kept: every tie of it), so the
-    four-key sort runs on about k entries per anchor instead of every pair: at 1M orders
-    1.1M entries instead of 7.5M, a third of the time. The result is the same.
+    four-key sort runs on about k entries per anchor instead of every pair, a fraction of
+    them on a large window. The result is the same.
     """
     if indptr is not None:
         candidates = _at_least_kth(score, indptr, k)
@@ -173,7 +173,7 @@ def _at_least_kth(score: np.ndarray, indptr: np.ndarray, k: int) -> np.ndarray:
     """Indexes of the entries scoring at least their anchor's k-th best score."""
     keep = np.ones(len(score), dtype=bool)
     lengths = np.diff(indptr)
-    # A loop over products (not pairs): ~20k anchors with more than k partners at 1M orders.
+    # A loop over products (not pairs): only the anchors with more than k partners.
     for anchor in np.flatnonzero(lengths > k).tolist():
         start, end = indptr[anchor], indptr[anchor + 1]
         segment = score[start:end]

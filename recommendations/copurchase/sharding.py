@@ -1,4 +1,4 @@
-"""A full refresh split over order-id ranges, for a Celery chord (see recommendations/tasks.py).
+"""A full refresh split over order-id ranges, for a Celery chord (the tasks are in tasks.py).
 
 Map: each shard counts the orders of its id range and saves its partial counts (npz) in
 ShardCounts. Reduce: sum the partials, then the same scoring, gate and publish as a
@@ -7,6 +7,10 @@ bit for bit the single-process count and the snapshot is identical.
 
 The refresh lease is held across the chord by the run id and released by the reduce step;
 if a worker dies the lease expires and the next refresh marks the snapshot failed.
+
+Whether a refresh is sharded at all is decided here too (`refresh_should_shard`): above
+COPURCHASE_SHARD_ABOVE_ORDERS orders in the window the counting is spread over the workers
+instead of one process.
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from .core import Counts, count_lines
+from .counting import Counts, count_lines
+from .incremental import Build
 from .lease import LeaseBusy, lease_acquire, lease_release
 from .loading import load_lines, order_id_bounds
 from .models import ShardCounts, Snapshot
-from .services import Build, Timer, refresh_window, score_params, snapshot_finish, snapshot_start, snapshots_fail_abandoned
+from .pruning import snapshots_fail_abandoned
+from .refresh import refresh_window, score_params, snapshot_finish, snapshot_start
+from .timing import Timer
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,14 @@ class ShardPlan:
     window_end: dt.datetime
     gamma: float
     started_at: float
+
+
+def refresh_should_shard(*, now: dt.datetime | None = None) -> bool:
+    """Whether a refresh run now should fan out into a chord: more than
+    COPURCHASE_SHARD_ABOVE_ORDERS counted orders in its window."""
+    window_start, window_end = refresh_window(now or timezone.now())
+    orders = order_id_bounds(window_start=window_start, window_end=window_end)[2]
+    return orders > settings.COPURCHASE_SHARD_ABOVE_ORDERS
 
 
 def shard_ranges(*, lo: int, hi: int, count: int, shard_orders: int) -> list[tuple[int, int]]:

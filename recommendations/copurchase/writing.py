@@ -1,29 +1,26 @@
-"""Writing a snapshot's rows in bulk: binary COPY on PostgreSQL, bulk_create elsewhere.
+"""Writing a snapshot's rows in bulk: binary COPY on PostgreSQL, executemany elsewhere.
 
 Binary COPY rows are fixed width here (ints and doubles only), so numpy lays out the whole
 stream as one structured array, with no Python object per row. What is left is the
-server's own cost per row (~1 µs into the snapshot's own unindexed partition, whose key is
-built afterwards in one pass: partitions.py), so the rows go in two streams on two
-connections. At 1M orders: 585k rows in about 0.6 s, then 0.45 s for the key (built while
-the quality gate runs).
+server's own cost per row, into the snapshot's own unindexed partition whose key is built
+afterwards in one pass (partitions.py, while the quality gate runs); that cost takes one
+core per connection, so the rows go in two streams on two connections.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from contextlib import suppress
-from typing import TypeVar
 
 import numpy as np
+import psycopg
 from django.db import connection, transaction
 
-from .core import Counts
+from .background import in_background
+from .counting import Counts
 from .models import PairStat, ProductStat, Snapshot, SnapshotCounts
 from .partitions import partition_attach, partition_create
 from .scoring import TopPartners
-
-T = TypeVar("T")
 
 BULK_BATCH = 5_000
 COPY_CHUNK_ROWS = 200_000
@@ -89,15 +86,15 @@ def write_snapshot_rows(*, snapshot: Snapshot, top: TopPartners, counts: Counts)
         "order_count": counts.item_counts,
     }
     if connection.vendor != "postgresql":
-        # One transaction: SQLite syncs to disk at every commit (the demo's 69k rows: 0.5 s
-        # against 4 s with a commit per batch).
+        # One transaction: SQLite syncs to disk at every commit, which a commit per batch
+        # would pay once per batch.
         with transaction.atomic():
             _bulk(ProductStat, product_values, n_products)
             _bulk(PairStat, pair_values, n_pairs)
         return n_pairs
     # The pair rows go into the snapshot's own unindexed partition table (partitions.py),
-    # in two streams at once on two connections (the server's cost per row, ~1 µs, is one
-    # core per connection), the product counts first on the second one.
+    # in two streams at once on two connections (the server's cost per row takes one core
+    # per connection), the product counts first on the second one.
     table = partition_create(snapshot.pk)
     half = n_pairs // 2
 
@@ -118,8 +115,8 @@ def write_snapshot_rows(*, snapshot: Snapshot, top: TopPartners, counts: Counts)
 
 def snapshot_rows_finish_in_background(*, snapshot: Snapshot) -> Callable[[], None]:
     """Make the rows written by write_snapshot_rows readable: on PostgreSQL, build the key of
-    the snapshot's partition and attach it (~0.5 s of server time at 585k rows), on its own
-    connection; returns the function that waits for it."""
+    the snapshot's partition and attach it (server time the refresh need not wait for), on
+    its own connection; returns the function that waits for it."""
     return in_background(partition_attach, snapshot.pk)
 
 
@@ -132,10 +129,8 @@ def write_snapshot_counts(*, snapshot: Snapshot, counts: Counts, base: Snapshot 
     if connection.vendor != "postgresql":
         SnapshotCounts.objects.create(snapshot=snapshot, base_id=base_id, data=blob, size=len(blob))
         return
-    # Django's psycopg cursors bind client-side: a 22 MB bytea (1M orders) would travel as a
-    # 44 MB hex literal inside the SQL text. A server-side-binding cursor sends it as binary (%b).
-    import psycopg
-
+    # Django's psycopg cursors bind client-side: a large bytea would travel as a hex literal
+    # of twice its size inside the SQL text. A server-side-binding cursor sends it as binary (%b).
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
@@ -144,51 +139,12 @@ def write_snapshot_counts(*, snapshot: Snapshot, counts: Counts, base: Snapshot 
         )
 
 
-def in_background(function: Callable[..., T], *args, **kwargs) -> Callable[[], T]:
-    """Start `function` on a thread with its own database connection; returns the function
-    that waits for it and gives its result (or raises what it raised).
-
-    Only on PostgreSQL outside a transaction: another connection sees only committed rows,
-    so inside one (tests) the function simply runs inline, here."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        try:
-            result = function(*args, **kwargs)
-        except Exception as exc:  # raised by the waiter, as from a thread
-            error = exc
-
-            def fail() -> T:
-                raise error
-
-            return fail
-        return lambda: result
-    outcome: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = function(*args, **kwargs)
-        except BaseException as exc:  # handed to the waiting thread
-            outcome["error"] = exc
-        finally:
-            connection.close()  # this thread's own connection
-
-    thread = threading.Thread(target=run, name="copurchase-writer", daemon=True)
-    thread.start()
-
-    def wait() -> T:
-        thread.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["result"]
-
-    return wait
-
-
 def write_snapshot_counts_in_background(
     *, snapshot: Snapshot, counts: Counts, base: Snapshot | None = None
 ) -> Callable[[], None]:
     """Start writing the raw counts; returns the function that waits for it. Compressing a
-    full count (~0.3 s at 1M orders) runs on the other core while this one scores, and
-    storing it beside the rows' COPY."""
+    full count runs on another core while this one scores, and storing it beside the rows'
+    COPY."""
     return in_background(write_snapshot_counts, snapshot=snapshot, counts=counts, base=base)
 
 

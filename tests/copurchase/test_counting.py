@@ -1,9 +1,13 @@
 """The counting core and scoring on hand-made baskets (no database)."""
 
+import io
+import zlib
+
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from recommendations.copurchase.core import WEIGHT_SCALE, Counts, count_lines
+from recommendations.copurchase.counting import WEIGHT_SCALE, Counts, baskets_from_lines, count_lines, upper_gram
 from recommendations.copurchase.scoring import ScoreParams, score_counts
 
 
@@ -118,10 +122,6 @@ def test_a_signed_delta_survives_a_round_trip_even_where_counts_cancel_but_weigh
 @pytest.mark.parametrize("threads", [1, 2])
 def test_the_blocked_upper_gram_equals_the_upper_triangle_of_the_full_product(blocks, threads):
     """Including the sort order of each row's indices, which the stored counts rely on to compress."""
-    import scipy.sparse as sp
-
-    from recommendations.copurchase.core import baskets_from_lines, upper_gram
-
     rng = np.random.default_rng(blocks * 10 + threads)
     sizes = rng.integers(1, 12, size=400)
     popularity = 1 / np.arange(1, 61) ** 1.1  # a head and a tail, as real orders have
@@ -139,9 +139,6 @@ def test_the_blocked_upper_gram_equals_the_upper_triangle_of_the_full_product(bl
 
 
 def test_counts_stored_before_indices_were_delta_encoded_still_load():
-    import io
-    import zlib
-
     counts = count_lines(**lines(BASKETS), gamma=0.5)
     p = counts.pairs.tocsr()
     buffer = io.BytesIO()

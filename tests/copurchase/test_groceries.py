@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from recommendations.copurchase.core import Counts
+from recommendations.copurchase.counting import Counts
 from recommendations.copurchase.models import PairStat, ProductStat, SnapshotCounts
-from recommendations.copurchase.services import copurchase_refresh
+from recommendations.copurchase.refresh import copurchase_refresh
 
 from .builders import make_products, place_baskets
 

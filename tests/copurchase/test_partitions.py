@@ -2,14 +2,21 @@
 
 import datetime as dt
 
+import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from recommendations.copurchase.models import PairStat, Snapshot
-from recommendations.copurchase.partitions import partition_create, partition_ids, partition_name
+from recommendations.copurchase.partitions import (
+    partition_create,
+    partition_ensure,
+    partition_ids,
+    partition_name,
+    partitions_drop,
+)
+from recommendations.copurchase.refresh import copurchase_refresh
 from recommendations.copurchase.selectors import partners_for
-from recommendations.copurchase.services import copurchase_refresh
 
 from .builders import make_products, place_baskets
 
@@ -62,17 +69,12 @@ def test_a_half_written_partition_of_a_dead_refresh_is_dropped_by_the_next_one()
 
 @pytest.mark.django_db(transaction=True)  # DETACH … CONCURRENTLY runs outside a transaction block
 def test_a_detach_left_pending_by_an_interrupted_prune_is_finished_before_the_next_one():
-    import psycopg
-    from django.db import connection as default
-
-    from recommendations.copurchase.partitions import partition_ensure, partitions_drop
-
     interrupted, next_one = (
         Snapshot.objects.create(window_start=timezone.now(), window_end=timezone.now()) for _ in range(2)
     )
     partition_ensure(interrupted.pk)
     partition_ensure(next_one.pk)
-    params = default.get_connection_params()
+    params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
     # given: a reader holds the table while a concurrent detach waits for it, and is cancelled
@@ -82,7 +84,7 @@ def test_a_detach_left_pending_by_an_interrupted_prune_is_finished_before_the_ne
         with pytest.raises(psycopg.errors.QueryCanceled):
             pruner.execute(f"ALTER TABLE copurchase_pairstat DETACH PARTITION {partition_name(interrupted.pk)} CONCURRENTLY")
         reader.rollback()
-    default.close()
+    connection.close()
 
     partitions_drop([next_one.pk])
 

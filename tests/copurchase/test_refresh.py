@@ -8,13 +8,16 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from recommendations.copurchase import services
-from recommendations.copurchase.lease import LeaseBusy, lease_acquire, lease_holder
+from recommendations.copurchase import incremental as incremental_build
+from recommendations.copurchase import refresh
+from recommendations.copurchase.lease import LeaseBusy, lease_acquire, lease_holder, lease_release
 from recommendations.copurchase.models import PairStat, ProductStat, Snapshot, SnapshotCounts
 from recommendations.copurchase.partitions import partition_ensure, partition_ids
+from recommendations.copurchase.publishing import snapshot_rollback
+from recommendations.copurchase.refresh import copurchase_refresh
 from recommendations.copurchase.selectors import partners_for
-from recommendations.copurchase.services import copurchase_refresh, snapshot_rollback
 from recommendations.copurchase.signals import snapshot_published
+from recommendations.copurchase.tasks import start_sharded_refresh
 from shop.orders.models import Order
 
 from .builders import make_products, place_baskets
@@ -37,7 +40,7 @@ def rows(snapshot):
 
 
 def raw_counts(snapshot):
-    counts, _ = services.counts_of_snapshot(snapshot)
+    counts, _ = incremental_build.counts_of_snapshot(snapshot)
     return counts
 
 
@@ -109,8 +112,6 @@ def test_a_new_size_weight_forces_a_full_recount_and_other_ranking_settings_do_n
 
 
 def test_a_sharded_refresh_gives_exactly_the_single_process_snapshot(settings, products):
-    from recommendations.tasks import start_sharded_refresh
-
     a, b, c, d, e, *_ = products
     place_baskets([[a, b], [a, b, c], [c, d, e], [a, e], [b, c], [a, b, c, d, e]] * 5, placed_at=days_ago(20))
 
@@ -150,8 +151,6 @@ def test_a_lease_left_by_a_dead_worker_expires_and_the_next_refresh_completes(pr
 
     with mock.patch("recommendations.copurchase.lease.timezone.now", return_value=timezone.now() + dt.timedelta(seconds=61)):
         assert lease_acquire(holder="next-worker", seconds=60)
-    from recommendations.copurchase.lease import lease_release
-
     lease_release(holder="next-worker")
     fresh = copurchase_refresh()
 
@@ -165,7 +164,7 @@ def test_a_refresh_that_crashes_marks_its_snapshot_failed_and_leaves_the_live_on
     place_baskets([products[:2]] * 2, placed_at=days_ago(3))
     live = copurchase_refresh()
 
-    with mock.patch.object(services, "write_snapshot_rows", side_effect=MemoryError("boom")):
+    with mock.patch.object(refresh, "write_snapshot_rows", side_effect=MemoryError("boom")):
         with pytest.raises(MemoryError):
             copurchase_refresh(full=True)
 
@@ -181,14 +180,14 @@ def test_a_reader_during_a_refresh_sees_the_old_snapshot_until_the_switch_then_t
     copurchase_refresh()
     place_baskets([[a, c]] * 5, placed_at=days_ago(1))
     seen_mid_refresh = []
-    real_check = services.quality_check
+    real_check = refresh.quality_check
 
     def check_then_read(**kwargs):
         # The new rows are written by now; the switch has not happened.
         seen_mid_refresh.append([p.product_id for p in partners_for(product_id=a)])
         return real_check(**kwargs)
 
-    with mock.patch.object(services, "quality_check", side_effect=check_then_read):
+    with mock.patch.object(refresh, "quality_check", side_effect=check_then_read):
         copurchase_refresh(full=True)
 
     assert seen_mid_refresh == [[b]]
@@ -198,7 +197,7 @@ def test_a_reader_during_a_refresh_sees_the_old_snapshot_until_the_switch_then_t
 def test_a_failing_prune_is_logged_and_the_refresh_still_publishes(products, caplog):
     place_baskets([products[:2]] * 2, placed_at=days_ago(3))
 
-    with mock.patch.object(services, "snapshots_prune", side_effect=RuntimeError("disk full")):
+    with mock.patch.object(refresh, "snapshots_prune", side_effect=RuntimeError("disk full")):
         snapshot = copurchase_refresh()
 
     assert snapshot.status == Snapshot.Status.LIVE
@@ -307,7 +306,7 @@ def test_an_incremental_refresh_reads_only_the_new_and_the_expired_orders(settin
     first = copurchase_refresh(now=NOW)
     place_baskets([[a, e]] * 4 + [[a, b]] * 2, placed_at=NOW + dt.timedelta(days=2, hours=-1))
     read = []
-    real_load = services.load_lines
+    real_load = incremental_build.load_lines
 
     def spy(*, window_start, window_end, **kwargs):
         lines = real_load(window_start=window_start, window_end=window_end, **kwargs)
@@ -315,7 +314,7 @@ def test_an_incremental_refresh_reads_only_the_new_and_the_expired_orders(settin
         return lines
 
     # when
-    with mock.patch.object(services, "load_lines", side_effect=spy):
+    with mock.patch.object(incremental_build, "load_lines", side_effect=spy):
         incremental = copurchase_refresh(now=NOW + dt.timedelta(days=2))
     full = copurchase_refresh(now=NOW + dt.timedelta(days=2), full=True)
 

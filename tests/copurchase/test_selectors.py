@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from recommendations.copurchase.refresh import copurchase_refresh
 from recommendations.copurchase.selectors import live_snapshot, pair_stats, partners_for, partners_for_many
-from recommendations.copurchase.services import copurchase_refresh
 
 from .builders import make_products, place_baskets
 

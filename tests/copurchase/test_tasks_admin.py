@@ -1,15 +1,19 @@
 """The Celery tasks (eager here) and the staff admin."""
 
 import datetime as dt
+from unittest import mock
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from recommendations.copurchase.lease import lease_acquire
 from recommendations.copurchase.models import Snapshot
-from recommendations.copurchase.services import copurchase_refresh
-from recommendations.tasks import refresh_copurchase
+from recommendations.copurchase.refresh import copurchase_refresh
+from recommendations.copurchase.sharding import refresh_should_shard
+from recommendations.copurchase.tasks import count_copurchase_shard, reduce_copurchase_shards, refresh_copurchase
+from shop.celery import app as celery_app
 from tests.factories import UserFactory
 
 from .builders import place_baskets
@@ -33,6 +37,20 @@ def test_the_refresh_task_is_named_as_in_the_beat_schedule(settings):
     schedule = settings.CELERY_BEAT_SCHEDULE["refresh-recommendations-nightly"]
     assert schedule["task"] == refresh_copurchase.name == "recommendations.tasks.refresh_copurchase"
     assert refresh_copurchase.acks_late
+
+
+def test_the_tasks_keep_the_names_queued_messages_and_beat_entries_use():
+    """They moved from recommendations/tasks.py into the co-purchase package; a message
+    queued before the move, or a beat entry, names the task it was registered as."""
+    registered = {
+        "recommendations.tasks.refresh_copurchase": refresh_copurchase,
+        "recommendations.tasks.count_copurchase_shard": count_copurchase_shard,
+        "recommendations.tasks.reduce_copurchase_shards": reduce_copurchase_shards,
+    }
+
+    for name, task in registered.items():
+        assert task.name == name
+        assert celery_app.tasks[name] == task  # `task` is a proxy to the registered one
 
 
 def test_the_refresh_task_publishes_a_snapshot(history):
@@ -66,6 +84,14 @@ def test_a_big_window_is_refreshed_as_a_sharded_chord(history, settings):
 
     assert "sharded into 3" in result
     assert Snapshot.objects.get(status=Snapshot.Status.LIVE).mode == "sharded"
+
+
+def test_a_refresh_is_sharded_only_above_the_configured_number_of_orders(history, settings):
+    settings.COPURCHASE_SHARD_ABOVE_ORDERS = 3  # the history holds 3 orders
+    assert not refresh_should_shard()
+
+    settings.COPURCHASE_SHARD_ABOVE_ORDERS = 2
+    assert refresh_should_shard()
 
 
 def test_staff_see_the_snapshot_history_with_its_figures(history, staff_client):
@@ -106,10 +132,6 @@ def test_staff_can_roll_back_to_a_retired_snapshot(history, staff_client):
 
 @pytest.mark.django_db(transaction=True)  # on_commit runs at once, inside the view, as in production
 def test_refresh_now_with_the_queue_down_tells_staff_and_keeps_the_live_snapshot(history, staff_client):
-    from unittest import mock
-
-    from kombu.exceptions import OperationalError
-
     live = copurchase_refresh()
     with mock.patch.object(refresh_copurchase, "delay", side_effect=OperationalError("Redis down")):
         response = staff_client.post(reverse("admin:copurchase_snapshot_refresh"), follow=True)

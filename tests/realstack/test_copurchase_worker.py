@@ -2,7 +2,8 @@
 PostgreSQL (run with `pytest --realstack`, see conftest.py and .ci/run).
 
 The worker is pointed at pytest's test database through its environment, and the tests use
-`transactional_db` so what they write is committed and visible to it. Every process started
+`transactional_db` so what they write is committed and visible to it. The worker and beat run
+on worker_settings.py, which holds what only these tests need (a fast beat, a slow build). Every process started
 here is started with setsid and stopped by its PID (its own process group).
 """
 
@@ -21,8 +22,9 @@ from django.db import connection
 from django.utils import timezone
 
 from recommendations.copurchase.models import PairStat, Snapshot
-from recommendations.copurchase.services import copurchase_refresh
+from recommendations.copurchase.refresh import copurchase_refresh
 from shop.celery import app as celery_app
+from tests.copurchase.builders import make_products, place_baskets
 
 pytestmark = [
     pytest.mark.realstack,
@@ -50,7 +52,7 @@ class Stack:
     def env(self, **extra) -> dict:
         return {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "shop.settings",
+            "DJANGO_SETTINGS_MODULE": "tests.realstack.worker_settings",
             "DEBUG": "true",
             "DATABASE_URL": _database_url(),
             "REDIS_URL": os.environ["REDIS_URL"],
@@ -115,16 +117,12 @@ def wait_for(condition, *, timeout=WAIT_SECONDS, stack=None, what="condition"):
 
 
 def place_history(products, *, days_ago=1, repeat=3):
-    from tests.copurchase.builders import place_baskets
-
     a, b, c, d = products
     place_baskets([[a, b], [a, b, c], [c, d]] * repeat, placed_at=timezone.now() - dt.timedelta(days=days_ago))
 
 
 @pytest.fixture
 def products(transactional_db):
-    from tests.copurchase.builders import make_products
-
     return [p.pk for p in make_products(4)]
 
 

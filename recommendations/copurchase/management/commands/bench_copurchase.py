@@ -15,10 +15,9 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
-
-import numpy as np
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -26,16 +25,17 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from catalog.models import Category, Product
-from recommendations.copurchase.core import baskets_from_lines, count_baskets
+from recommendations.copurchase.counting import baskets_from_lines, count_baskets
 from recommendations.copurchase.loading import load_lines
 from recommendations.copurchase.models import PairStat, ProductStat, Snapshot, SnapshotCounts
-from recommendations.copurchase.services import copurchase_refresh, refresh_window, score_params, snapshots_prune
+from recommendations.copurchase.pruning import snapshots_prune
+from recommendations.copurchase.refresh import copurchase_refresh, refresh_window, score_params
 from recommendations.copurchase.scoring import score_counts
 from shop.orders.models import Order, OrderLine
 
 BENCH_CATEGORY = "bench-copurchase"
 BENCH_EMAIL = "bench@example.com"
-GENERATE_CHUNK = 200_000  # orders per COPY batch: ~1M lines, ~40 MB of text
+GENERATE_CHUNK = 200_000  # orders per COPY batch: a bounded amount of CSV text in memory
 
 
 def peak_rss_mb() -> float:
@@ -208,7 +208,7 @@ class Command(BaseCommand):
 
     def measure(self, *, skip_pandas: bool, incremental_orders: int, repeat: int) -> None:
         """`repeat` rounds of (full refresh, then the floor and the compute on the same lines);
-        the figures are the medians of the rounds, as a busy two-core machine varies by ±20%.
+        the figures are the medians of the rounds, as a busy machine varies from run to run.
         Peak memory is the first refresh's: later rounds' floors hold their own arrays."""
         out = {"database": connection.vendor, "rounds": repeat}
         rounds = []
@@ -290,7 +290,7 @@ class Command(BaseCommand):
 
     def pandas_reference(self, order_ids, product_ids) -> float | None:
         try:
-            import pandas as pd
+            import pandas as pd  # a dev-only extra: the reference is skipped without it
         except ImportError:
             return None
         started = time.perf_counter()

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from recommendations.copurchase.evaluation import CART_SIZES, Lines, evaluate, parse_cutoff, read_online_retail
-from recommendations.copurchase.services import score_params
+from recommendations.copurchase.refresh import score_params
 from shop.orders.models import Order, OrderLine
 
 DEFAULT_CSV = Path(settings.BASE_DIR).parent / "shared" / "data" / "online_retail" / "online_retail.csv.xz"

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from recommendations.copurchase.lease import LeaseBusy
-from recommendations.copurchase.services import copurchase_refresh
+from recommendations.copurchase.refresh import copurchase_refresh
+from recommendations.copurchase.tasks import start_sharded_refresh
 
 STAGES = ["read_base", "read", "count", "score", "write", "write_counts", "quality", "publish"]
 
@@ -18,8 +19,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, full=False, sharded=False, **options):
         if sharded:
-            from recommendations.tasks import start_sharded_refresh
-
             try:
                 self.stdout.write(start_sharded_refresh())
             except LeaseBusy as exc:

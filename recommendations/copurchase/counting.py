@@ -12,21 +12,22 @@ Xᵀ·diag(v)·X = (Σ w_o << COUNT_BITS) + Σ 1 for every pair; a shift and a m
 The weights are fixed-point integers, so counts stay exactly additive: adding the new
 orders and subtracting the expired ones gives bit for bit what a full recount gives
 (floating point sums would differ in the last bits and could swap ties in the ranking).
+
+How counts are stored (SnapshotCounts, ShardCounts) is codec.py's business.
 """
 
 from __future__ import annotations
 
-import io
 import os
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-import zstandard
 
-# Plain counts live in the low 24 bits (a pair can be seen in up to 16.7M orders of one
+from .codec import counts_decode, counts_encode
+
+# Plain counts live in the low 24 bits (a pair can be seen in up to 2^24 - 1 orders of one
 # window); size weights above them in units of 1/WEIGHT_SCALE. 2^24 orders × 2^12 units
 # × weight ≤ 1 stays below 2^39, so the packed value fits an int64 with room to spare.
 COUNT_BITS = 24
@@ -189,79 +190,18 @@ class Counts:
         )
 
     def to_bytes(self) -> bytes:
-        """Upper-triangle CSR arrays, npz, Zstandard level 1: at 1M orders (8.7M stored
-        pairs) 88 MB become 22 MB in 0.3 s, where zlib level 1 took 0.85 s for 23 MB (and
-        savez_compressed, level 6 on COO arrays, 12 s for 40 MB).
-
-        Counts of real orders have one structure for both matrices (a pair seen in no order
-        has no weight either); a signed delta may not (+1 −1 orders of different sizes
-        cancel the count, not the weight), so then the weights keep their own structure."""
-        p, w = self.pairs.tocsr(), self.weighted.tocsr()
-        arrays = {
-            "item_ids": self.item_ids,
-            "item_counts": self.item_counts,
-            "indptr": p.indptr.astype(np.int64),
-            # Column indices as differences from the entry before: sorted within rows they
-            # are small numbers, and compress to less than half (a cumsum restores them).
-            "indices_delta": _delta(p.indices),
-            "pairs": _narrow(p.data),  # signed: a delta can be negative
-            "meta": np.array([self.n_orders], dtype=np.int64),
-            "gamma": np.array([self.gamma]),
-        }
-        if np.array_equal(p.indptr, w.indptr) and np.array_equal(p.indices, w.indices):
-            arrays["weighted"] = _narrow(w.data)
-        else:
-            arrays.update(weighted=_narrow(w.data), w_indptr=w.indptr.astype(np.int64),
-                          w_indices_delta=_delta(w.indices))
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        return zstandard.ZstdCompressor(level=1).compress(buffer.getbuffer())
+        """The stored form (codec.py): what SnapshotCounts and ShardCounts hold."""
+        return counts_encode(self)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Counts:
-        """Counts stored by to_bytes: Zstandard, or zlib as stored before (its own header)."""
-        data = bytes(data)
-        raw = zstandard.ZstdDecompressor().decompress(data) if data[:4] == _ZSTD_MAGIC else zlib.decompress(data)
-        with np.load(io.BytesIO(raw)) as z:
-            n = len(z["item_ids"])
-            structure = (_indices(z, "indices"), z["indptr"])
-            w_structure = (_indices(z, "w_indices"), z["w_indptr"]) if "w_indptr" in z.files else structure
-            return cls(
-                item_ids=z["item_ids"],
-                item_counts=z["item_counts"],
-                pairs=sp.csr_matrix((z["pairs"].astype(np.int64), *structure), shape=(n, n)),
-                weighted=sp.csr_matrix((z["weighted"].astype(np.int64), *w_structure), shape=(n, n)),
-                n_orders=int(z["meta"][0]),
-                gamma=float(z["gamma"][0]),
-            )
+        """Counts stored by to_bytes (or by an earlier format, see codec.py)."""
+        return cls(**counts_decode(data))
 
     @classmethod
     def empty(cls, *, gamma: float) -> Counts:
         zero = sp.csr_matrix((0, 0), dtype=np.int64)
         return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), zero, zero.copy(), 0, gamma)
-
-
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-
-
-def _delta(indices: np.ndarray) -> np.ndarray:
-    return np.diff(indices.astype(np.int32), prepend=np.int32(0))
-
-
-def _indices(z, name: str) -> np.ndarray:
-    """Stored indices: as deltas (see to_bytes), or whole in counts stored before."""
-    if f"{name}_delta" in z.files:
-        return np.cumsum(z[f"{name}_delta"], dtype=np.int32)
-    return z[name]
-
-
-def _narrow(values: np.ndarray) -> np.ndarray:
-    """The smallest signed integer type holding `values`: at 1M orders pair counts fit 16
-    bits and weights 32, which makes the stored counts 40% smaller and quicker to write."""
-    if not len(values):
-        return values.astype(np.int32)
-    dtype = np.result_type(np.min_scalar_type(-int(abs(values).max()) - 1), np.int16)
-    return values.astype(dtype)
 
 
 def count_baskets(baskets: Baskets, *, gamma: float, threads: int | None = None) -> Counts:
@@ -391,7 +331,7 @@ def _reindex(counts: Counts, item_ids: np.ndarray) -> tuple[np.ndarray, sp.csr_m
     def move(m: sp.csr_matrix) -> sp.csr_matrix:
         # `pos` is increasing, so rows keep their order and columns stay sorted: the CSR
         # arrays are relabelled in place of a COO round trip (a new product in a night's
-        # orders would otherwise cost a re-sort of the whole 1M-order matrix).
+        # orders would otherwise cost a re-sort of the whole window's matrix).
         m = m.tocsr()
         row_lengths = np.zeros(n, np.int64)
         row_lengths[pos] = np.diff(m.indptr)

@@ -1,9 +1,12 @@
-"""Celery tasks: thin wrappers that take plain values and call a service.
+"""Celery tasks of the co-purchase engine: thin wrappers that take plain values and call a service.
 
 `refresh_copurchase` is what the beat schedule runs nightly and what "Refresh now" enqueues.
 All tasks are acks_late (a worker lost mid-run leaves the message to be redelivered) and
 idempotent: a refresh requested at T does nothing if a snapshot built after T is already
 live; a shard overwrites its own partial counts; a reduce for a finished run is a no-op.
+
+The tasks keep the names they were registered under when they lived in
+`recommendations/tasks.py`: beat entries and messages already queued name them so.
 """
 
 from __future__ import annotations
@@ -15,11 +18,10 @@ from celery import chord, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from recommendations.copurchase.lease import LeaseBusy
-from recommendations.copurchase.loading import order_id_bounds
-from recommendations.copurchase.models import Snapshot
-from recommendations.copurchase.services import copurchase_refresh, refresh_window
-from recommendations.copurchase.sharding import (
+from .lease import LeaseBusy
+from .refresh import copurchase_refresh, refresh_is_due
+from .sharding import (
+    refresh_should_shard,
     shard_count,
     sharded_refresh_abort,
     sharded_refresh_finish,
@@ -32,18 +34,13 @@ logger = logging.getLogger(__name__)
 BUSY_RETRIES = 10
 
 
-def _already_done(requested_at: dt.datetime) -> bool:
-    return Snapshot.objects.filter(status=Snapshot.Status.LIVE, window_end__gte=requested_at).exists()
-
-
-@shared_task(bind=True, acks_late=True, max_retries=BUSY_RETRIES)
+@shared_task(name="recommendations.tasks.refresh_copurchase", bind=True, acks_late=True, max_retries=BUSY_RETRIES)
 def refresh_copurchase(self, *, full: bool = False, requested_at: str | None = None, sharded: bool | None = None):
     requested = dt.datetime.fromisoformat(requested_at) if requested_at else timezone.now()
-    if _already_done(requested):
+    if not refresh_is_due(requested_at=requested):
         return "up to date"
     if sharded is None:
-        window_start, window_end = refresh_window(timezone.now())
-        sharded = order_id_bounds(window_start=window_start, window_end=window_end)[2] > settings.COPURCHASE_SHARD_ABOVE_ORDERS
+        sharded = refresh_should_shard()
     try:
         if sharded:
             return start_sharded_refresh()
@@ -58,6 +55,8 @@ def refresh_copurchase(self, *, full: bool = False, requested_at: str | None = N
 
 
 def start_sharded_refresh(*, shard_orders: int | None = None) -> str:
+    """Set the snapshot aside and start the chord (shards, then the reduce); called by
+    `refresh_copurchase` and by `refresh_recommendations --sharded`."""
     plan = sharded_refresh_start(shard_orders=shard_orders)
     window = {"window_start": plan.window_start.isoformat(), "window_end": plan.window_end.isoformat()}
     header = [
@@ -73,7 +72,7 @@ def start_sharded_refresh(*, shard_orders: int | None = None) -> str:
     return f"snapshot {plan.snapshot_id} sharded into {len(plan.ranges)}"
 
 
-@shared_task(acks_late=True)
+@shared_task(name="recommendations.tasks.count_copurchase_shard", acks_late=True)
 def count_copurchase_shard(*, run_id: str, shard: int, lo: int, hi: int, window_start: str, window_end: str, gamma: float):
     return shard_count(
         run_id=run_id,
@@ -85,7 +84,7 @@ def count_copurchase_shard(*, run_id: str, shard: int, lo: int, hi: int, window_
     )
 
 
-@shared_task(acks_late=True)
+@shared_task(name="recommendations.tasks.reduce_copurchase_shards", acks_late=True)
 def reduce_copurchase_shards(shard_orders, *, run_id: str, snapshot_id: int, started_at: float):
     snapshot = sharded_refresh_finish(run_id=run_id, snapshot_id=snapshot_id, started_at=started_at)
     return f"snapshot {snapshot.pk} {snapshot.status}" if snapshot else "already finished"

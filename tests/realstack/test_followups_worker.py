@@ -1,7 +1,8 @@
 """Follow-ups on the real stack: PostgreSQL, Redis and a real Celery worker process.
 
 Run with `pytest --realstack` and DATABASE_URL (postgres) + REDIS_URL set (see .ci/run).
-The worker gets the test database and writes e-mails to files, which the test reads back.
+The worker gets the test database and, through worker_settings.py, writes e-mails to files,
+which the test reads back.
 """
 
 import os
@@ -63,7 +64,7 @@ def worker(tmp_path, transactional_db):
     log = (tmp_path / "worker.log").open("w+")
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.followups.worker_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.realstack.worker_settings",
         "FOLLOWUPS_TEST_OUTBOX": str(outbox),
         "DEBUG": "true",
         "DATABASE_URL": _database_url(),
