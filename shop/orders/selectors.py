@@ -33,3 +33,10 @@ def orders_for_customer(*, user) -> QuerySet:
     return Order.objects.filter(user=user).annotate(
         line_count=Count("lines"), item_count=Sum("lines__quantity")
     ).order_by("-placed_at", "-id")
+
+
+def counted_purchases(*, user) -> QuerySet:
+    """The lines of the customer's orders that count as sales (`Order.objects.counted()`:
+    cancelled orders excluded), i.e. what they have bought. Lazy, so another app can use it
+    as a subquery: `Exists(counted_purchases(user=user).filter(product_id=OuterRef("pk")))`."""
+    return OrderLine.objects.filter(order__in=Order.objects.counted().filter(user=user))

@@ -15,7 +15,7 @@ from recommendations.measurement.middleware import HoldoutMiddleware
 from recommendations.measurement.models import Event
 from recommendations.measurement.selectors import Period, placement_performance, top_pairs
 from recommendations.measurement.services import impressions_record, rec_origins_expire
-from recommendations.selectors import Recommendation
+from recommendations.selectors.placements import Recommendation
 from shop.cart.models import CartLine
 from shop.cart.services import RecOrigin, cart_add_product, cart_set_quantity
 from shop.checkout.services import ShippingAddress, order_place

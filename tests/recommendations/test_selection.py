@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from recommendations.models import Exclusion
-from recommendations.selectors import (
+from recommendations.selectors.placements import (
     also_bought,
     basket_recommendations,
     cart_recommendations,
