@@ -98,7 +98,8 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
-    # Copied from the cart line when it came from a recommendation.
+    # Copied from the cart line when it came from a recommendation: a slug the cart accepted
+    # (named by recommendations.vocabulary, which the storefront does not import).
     rec_placement = models.CharField(max_length=30, blank=True)
     rec_source = models.CharField(max_length=20, blank=True)
     rec_anchor = models.ForeignKey(
