@@ -264,7 +264,9 @@ def basket_recommendations(
     products = display_products(fresh, [candidate.product_id for candidate, _ in picks])
     named = name_anchor and len(product_ids) > 1
     items = [
-        _recommendation(candidate, products[candidate.product_id], count=count, anchor_name=_name(fresh, candidate.anchor_id) if named else None)
+        _recommendation(
+            candidate, products[candidate.product_id], count=count, anchor_name=_name(fresh, candidate.anchor_id) if named else None
+        )
         for candidate, count in picks
     ]
     shown.update(item.product_id for item in items)
@@ -293,7 +295,7 @@ def cart_recommendations(
         {c.product_id for c, _ in ranked if c.product_id not in in_cart and c.product_id not in shown} | upgrade_ids, user=user
     )
 
-    upgrades: dict[int, tuple] = {}  # line → (its upgrade, the line's product)
+    upgrades: dict[int, tuple[Candidate, Product]] = {}  # line id → (its upgrade, the line's product)
     taken = in_cart | shown
     for line in lines:
         entry = candidates.get(line.product_id)
@@ -306,26 +308,25 @@ def cart_recommendations(
 
     blocked = blocked_ids(anchor_ids, candidates) | taken
     limit, filler_limit = settings.RECOMMENDATIONS_CART_LIMIT, settings.RECOMMENDATIONS_SHIPPING_FILLERS
-    available = [
-        (candidate, count, fresh[candidate.product_id])
-        for candidate, count in ranked
-        if recommendable(fresh.get(candidate.product_id), blocked=blocked)
-    ]
+    available = [(candidate, count) for candidate, count in ranked if recommendable(fresh.get(candidate.product_id), blocked=blocked)]
     complete = available[:limit]
-    used = {candidate.product_id for candidate, _, _ in complete}
-    fillers = []
+    used = {candidate.product_id for candidate, _ in complete}
+    fillers: list[tuple[Candidate, int]] = []
     if free_shipping_gap > 0:
         # Items whose price closes the gap; complements of the basket before fallbacks.
-        fillers = [row for row in available if row[2].pk not in used and row[2].price >= free_shipping_gap]
+        fillers = [
+            (candidate, count) for candidate, count in available
+            if candidate.product_id not in used and fresh[candidate.product_id].price >= free_shipping_gap
+        ]
         fillers.sort(key=lambda row: row[0].source not in COMPLEMENT_SOURCES)
         fillers = fillers[:filler_limit]
 
-    offered = used | {candidate.product_id for candidate, _, _ in fillers} | {u.product_id for u, _ in upgrades.values()}
+    offered = used | {candidate.product_id for candidate, _ in fillers} | {upgrade.product_id for upgrade, _ in upgrades.values()}
     products = display_products(fresh, offered)
     shown.update(offered)
     names = {line.product_id: line.product.name for line in lines}
 
-    def recommendation(candidate: Candidate, count: int, _row) -> Recommendation:
+    def recommendation(candidate: Candidate, count: int) -> Recommendation:
         anchor_name = names.get(candidate.anchor_id) if len(anchor_ids) > 1 else None
         return _recommendation(candidate, products[candidate.product_id], anchor_name=anchor_name, count=count)
 
