@@ -41,7 +41,7 @@ class Recommendation:
     """One recommended product, with why it is shown (reason) and its statistics (partner)."""
 
     product: Product
-    source: str
+    source: Source
     anchor_id: int
     reason: str
     pitch: str = ""
