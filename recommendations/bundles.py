@@ -13,7 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.cache import cache
 
+from recommendations.caching import cache_generation
 from recommendations.models import Bundle, BundleItem
+from shop.cart.pricing import Adjustment
 
 CENT = Decimal("0.01")
 
@@ -50,8 +52,6 @@ class BundleInfo:
 
 def active_bundles() -> list[BundleInfo]:
     """Every active bundle with its items, cached under the curation generation."""
-    from recommendations.selectors.candidates import cache_generation
-
     snapshot_id, version = cache_generation()
     key = f"recommendations:bundles:{version}"
     bundles = cache.get(key)
@@ -81,8 +81,6 @@ def bundles_for_product(product_id: int) -> list[BundleInfo]:
 
 def bundle_adjustments(*, quantities: dict[int, int], prices: dict[int, Decimal], bundles: list[BundleInfo]):
     """Pure: the discounts earned by `quantities` (product id → quantity in the cart)."""
-    from shop.cart.pricing import Adjustment
-
     remaining = Counter(quantities)
     applicable = [b for b in bundles if b.items and all(remaining[pid] >= qty for pid, qty in b.items)]
 

@@ -1,19 +1,17 @@
-"""Forms for the recommendation POSTs (storefront) and the curation admin.
+"""Forms of the storefront's recommendation POSTs (the curation admin's are in
+`recommendations.admin.forms`).
 
-The storefront forms validate ids; which products may be added is decided by the
-selectors (what is actually offered now), and stock rules by the cart's services.
+They validate ids; which products may be added is decided by the selectors (what is
+actually offered now), and stock rules by the cart's services.
 """
-
-from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from catalog.models import Product
-from recommendations.models import Bundle, Exclusion
-from recommendations.selectors import Placement, Source, candidates_for_many
+from recommendations.selectors.candidates import candidates_for_many
+from recommendations.vocabulary import Placement, Source
 
-SOURCES = (Source.CURATED, Source.COPURCHASE, Source.CATEGORY, Source.BESTSELLER, Source.UPGRADE, Source.LADDER, "bundle")
 PRODUCT_ERRORS = {"invalid_choice": "That product doesn't exist.", "required": "Please choose a product."}
 
 
@@ -30,7 +28,7 @@ class FbtAddForm(forms.Form):
     # button does what it says without JavaScript too.
     offered = forms.ModelMultipleChoiceField(queryset=Product.objects.all(), required=False)
     mode = forms.ChoiceField(choices=[("all", "all"), ("selected", "selected")], required=False)
-    rec_placement = forms.ChoiceField(choices=[(p, p) for p in Placement.ALL], required=False)
+    rec_placement = forms.ChoiceField(choices=Placement.choices, required=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -52,8 +50,8 @@ class FbtAddForm(forms.Form):
 
 class AddRecommendedForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.all(), error_messages=PRODUCT_ERRORS)
-    rec_placement = forms.ChoiceField(choices=[(p, p) for p in Placement.ALL])
-    rec_source = forms.ChoiceField(choices=[(s, s) for s in SOURCES])
+    rec_placement = forms.ChoiceField(choices=Placement.choices)
+    rec_source = forms.ChoiceField(choices=Source.choices)
     rec_anchor = forms.ModelChoiceField(queryset=Product.objects.all(), required=False)
 
 
@@ -65,116 +63,3 @@ class UpgradeSwapForm(forms.Form):
 class BundleAddForm(forms.Form):
     bundle = forms.IntegerField(min_value=1, error_messages={"invalid": "That bundle isn't available."})
     rec_anchor = forms.ModelChoiceField(queryset=Product.objects.all(), required=False)
-
-
-# Admin ---------------------------------------------------------------------------------
-
-
-class UniquePairInlineFormSet(forms.BaseInlineFormSet):
-    """Inline links product → other: no self-link, no duplicate within the formset (the
-    database constraint would otherwise surface as an error page)."""
-
-    target_field = "complement"
-    self_message = "A product cannot be linked to itself."
-
-    def clean(self):
-        super().clean()
-        seen = set()
-        for form in self.forms:
-            if not hasattr(form, "cleaned_data") or not form.cleaned_data or form.cleaned_data.get("DELETE"):
-                continue
-            target = form.cleaned_data.get(self.target_field)
-            if target is None:
-                continue
-            if self.instance.pk and target.pk == self.instance.pk:
-                form.add_error(self.target_field, self.self_message)
-            elif target.pk in seen:
-                form.add_error(self.target_field, f"“{target}” is listed twice.")
-            seen.add(target.pk)
-
-
-class ComplementInlineFormSet(UniquePairInlineFormSet):
-    target_field = "complement"
-    self_message = "A product cannot complement itself."
-
-
-class UpgradeInlineFormSet(UniquePairInlineFormSet):
-    target_field = "upgrade"
-    self_message = "A product cannot be an upgrade of itself."
-
-
-class LadderTierInlineFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        recommended = [
-            form for form in self.forms
-            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("is_recommended")
-        ]
-        if len(recommended) > 1:
-            raise ValidationError("Only one tier can be marked “Recommended”.", code="two_recommended")
-
-
-class BundleForm(forms.ModelForm):
-    class Meta:
-        model = Bundle
-        fields = ["name", "discount_type", "discount_value", "is_active"]
-
-    def clean_discount_value(self):
-        value = self.cleaned_data["discount_value"]
-        if value is not None and value <= 0:
-            raise ValidationError("The discount must be more than zero.", code="not_positive")
-        return value
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("discount_type") == Bundle.DiscountType.PERCENT and (cleaned.get("discount_value") or 0) > 100:
-            self.add_error("discount_value", "A percentage discount cannot exceed 100%.")
-        return cleaned
-
-
-class BundleItemInlineFormSet(forms.BaseInlineFormSet):
-    """At least two distinct products, and an amount discount below the bundle's price."""
-
-    def clean(self):
-        super().clean()
-        rows = [
-            form.cleaned_data for form in self.forms
-            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("product")
-        ]
-        ids = [row["product"].pk for row in rows]
-        if len(set(ids)) != len(ids):
-            raise ValidationError("A product is listed twice; change its quantity instead.", code="duplicate")
-        if len(rows) < 2:
-            raise ValidationError("A bundle needs at least two products.", code="too_few")
-        bundle = self.instance
-        if bundle.discount_type == Bundle.DiscountType.AMOUNT and bundle.discount_value:
-            price = sum((row["product"].price * (row.get("quantity") or 1) for row in rows), Decimal("0"))
-            if bundle.discount_value >= price:
-                raise ValidationError(
-                    f"The discount (£{bundle.discount_value}) must be less than the bundle's price (£{price}).",
-                    code="discount_too_large",
-                )
-
-
-class ExclusionForm(forms.ModelForm):
-    class Meta:
-        model = Exclusion
-        fields = ["product_a", "product_b", "note"]
-
-    def clean(self):
-        cleaned = super().clean()
-        a, b = cleaned.get("product_a"), cleaned.get("product_b")
-        if a and b:
-            if a.pk == b.pk:
-                raise ValidationError("A product cannot be excluded from itself.", code="self")
-            low, high = sorted((a.pk, b.pk))
-            duplicate = Exclusion.objects.filter(product_a_id=low, product_b_id=high)
-            if self.instance.pk:
-                duplicate = duplicate.exclude(pk=self.instance.pk)
-            if duplicate.exists():
-                raise ValidationError("These two products are already excluded from each other.", code="duplicate")
-        return cleaned
-
-    def validate_unique(self):
-        # The pair is normalised on save; uniqueness is checked in clean() in both orders.
-        pass

@@ -1,7 +1,8 @@
 """Staff curation: what goes with what, what is better than what, what never goes together.
 
 The nightly statistics live in `recommendations.copurchase`; the selection that blends both
-for every placement lives in `recommendations.selectors`.
+for every placement lives in `recommendations.selectors` (what a page shows and in which
+order: `recommendations.selectors.placements`).
 """
 
 from decimal import Decimal
@@ -208,3 +209,14 @@ class CurationVersion(models.Model):
 
     def __str__(self):
         return f"Curation version {self.version}"
+
+
+class HealthReport(Complement):
+    """The curation health report (`recommendations.health`), an admin page that is not a
+    list of rows: a proxy gives it a line, a link and a permission of its own on the admin
+    index, beside the curation it checks, with no table behind it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "health report"
+        verbose_name_plural = "health report"

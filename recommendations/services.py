@@ -7,8 +7,10 @@ from django.db import transaction
 from django.db.models import F, Max
 
 from catalog.models import Product
+from recommendations.caching import invalidate_cache_generation
 from recommendations.models import Complement, CurationVersion, Exclusion
-from recommendations.selectors.candidates import invalidate_cache_generation
+from recommendations.vocabulary import Placement, Source
+from shop.cart.services import RecOrigin, cart_add_product
 
 
 def curation_version_bump() -> None:
@@ -45,14 +47,12 @@ def exclusion_create(*, product_a: Product, product_b: Product, note: str = "") 
 
 
 @transaction.atomic
-def fbt_add_to_cart(*, cart, anchor: Product, partners: Sequence[tuple[Product, str]], placement: str, include_anchor: bool):
+def fbt_add_to_cart(*, cart, anchor: Product, partners: Sequence[tuple[Product, Source]], placement: Placement, include_anchor: bool):
     """"Add all / selected to cart" from the FBT block: all or nothing.
 
     The anchor is the product the shopper is looking at, so its line carries no
     recommendation origin; each partner's line records the placement and its own source.
     """
-    from shop.cart.services import RecOrigin, cart_add_product
-
     lines = []
     if include_anchor:
         lines.append(cart_add_product(cart=cart, product=anchor))
@@ -63,10 +63,9 @@ def fbt_add_to_cart(*, cart, anchor: Product, partners: Sequence[tuple[Product, 
 
 
 @transaction.atomic
-def bundle_add_to_cart(*, cart, bundle_items: Sequence[tuple[Product, int]], anchor_id: int | None, placement: str):
-    from shop.cart.services import RecOrigin, cart_add_product
-
-    origin = RecOrigin(placement=placement, source="bundle", anchor_id=anchor_id)
+def bundle_add_to_cart(*, cart, bundle_items: Sequence[tuple[Product, int]], anchor_id: int | None, placement: Placement):
+    """A whole bundle, all or nothing; every line but the anchor's records the bundle as its source."""
+    origin = RecOrigin(placement=placement, source=Source.BUNDLE, anchor_id=anchor_id)
     return [
         cart_add_product(cart=cart, product=product, quantity=quantity, origin=None if product.pk == anchor_id else origin)
         for product, quantity in bundle_items

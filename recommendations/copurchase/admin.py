@@ -1,5 +1,6 @@
 """Snapshot history for staff: when the last one was published, what it holds, how long it
-took and how it scored; "Refresh now" and "Roll back to this snapshot"."""
+took and how it scored; "Refresh now" and "Roll back to this snapshot". And "explain a
+pair": the live statistics of two products (`explain.py`)."""
 
 import logging
 
@@ -12,8 +13,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from shop.admin_reports import ReportAdmin
+
+from .explain import pair_explanation
+from .forms import PairForm
 from .lease import lease_holder
-from .models import Snapshot
+from .models import PairExplanation, Snapshot
 from .publishing import snapshot_rollback
 from .tasks import refresh_copurchase
 
@@ -106,3 +111,20 @@ class SnapshotAdmin(admin.ModelAdmin):
             self.message_user(request, str(exc).capitalize() + ".", messages.ERROR)
             return
         self.message_user(request, f"Snapshot #{snapshot.pk} is live again.", messages.SUCCESS)
+
+
+@admin.register(PairExplanation)
+class PairExplanationAdmin(ReportAdmin):
+    def changelist_view(self, request, extra_context=None):
+        form = PairForm(request.GET or None, site=self.admin_site)
+        explanation = None
+        if form.is_valid():
+            explanation = pair_explanation(a=form.cleaned_data["product_a"], b=form.cleaned_data["product_b"])
+        return self.render_report(
+            request,
+            "admin/copurchase/explain.html",
+            "Explain a pair",
+            form=form,
+            media=self.media + form.media,
+            explanation=explanation,
+        )

@@ -128,3 +128,14 @@ class RefreshLease(models.Model):
     name = models.CharField(max_length=40, primary_key=True)
     holder = models.CharField(max_length=80, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+
+
+class PairExplanation(Snapshot):
+    """"Explain a pair" (`explain.py`), an admin page that is not a list of rows: a proxy
+    gives it a line, a link and a permission of its own on the admin index, beside the
+    snapshots, with no table behind it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "explain a pair"
+        verbose_name_plural = "explain a pair"

@@ -11,12 +11,10 @@ from django.urls import reverse
 from catalog.images import product_image_urls
 from catalog.models import Product
 from recommendations.measurement.clicks import click_url
+from recommendations.selectors.placements import Recommendation
+from recommendations.vocabulary import Placement
 
 from .tokens import restore_token, unsubscribe_token
-
-# Placements of the e-mail links, as the dashboard lists them.
-PLACEMENT_POST_PURCHASE = "email_post_purchase"
-PLACEMENT_ABANDONED_CART = "email_abandoned_cart"
 
 
 def absolute(path: str) -> str:
@@ -35,7 +33,7 @@ class EmailItem:
     quantity: int = 1
 
 
-def recommended_item(recommendation, *, placement: str) -> EmailItem:
+def recommended_item(recommendation: Recommendation, *, placement: Placement) -> EmailItem:
     product: Product = recommendation.product
     return EmailItem(
         name=product.name,
@@ -78,7 +76,7 @@ def _send(*, template: str, to: str, context: dict) -> None:
 
 
 def send_post_purchase(*, order, recommendations) -> None:
-    items = [recommended_item(r, placement=PLACEMENT_POST_PURCHASE) for r in recommendations]
+    items = [recommended_item(r, placement=Placement.EMAIL_POST_PURCHASE) for r in recommendations]
     _send(
         template="post_purchase",
         to=order.email,
@@ -107,7 +105,7 @@ def send_abandoned_cart(*, cart, recommendations) -> None:
         to=cart.email,
         context={
             "lines": lines,
-            "items": [recommended_item(r, placement=PLACEMENT_ABANDONED_CART) for r in recommendations],
+            "items": [recommended_item(r, placement=Placement.EMAIL_ABANDONED_CART) for r in recommendations],
             "restore_url": absolute(reverse("followups:restore", kwargs={"token": restore_token(cart.pk)})),
             "subtotal": sum((line.price * line.quantity for line in lines), Decimal("0.00")),
         },

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Lower
 
-from recommendations.selectors import Recommendation, basket_recommendations
+from recommendations.selectors.placements import Recommendation, basket_recommendations
 from shop.cart.models import Cart, CartLine
 from shop.orders.models import Order, OrderLine
 
@@ -19,8 +19,7 @@ LATE_LIMIT_DAYS = 7
 CART_MAX_IDLE_DAYS = 7
 # At most one cart reminder per address in this many days, whatever carts they leave.
 CART_REMINDER_COOLDOWN_DAYS = 7
-# Rows examined per beat run; a run takes well under a second per hundred e-mails, and
-# whatever is left is picked up by the next run.
+# Rows examined per beat run; whatever is left is picked up by the next run.
 BATCH_SIZE = 200
 POST_PURCHASE_ITEMS = 3
 CART_COMPLEMENT_ITEMS = 1

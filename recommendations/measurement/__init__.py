@@ -11,6 +11,10 @@
   from the cart line, so each is credited once, to the placement it was added from. The
   attribution window (RECOMMENDATIONS_ATTRIBUTION_DAYS) is enforced on the cart lines by an
   hourly beat task (services.rec_origins_expire).
-- Reports in the admin (admin.py): the dashboard (selectors.py, statistics.py, charts.py),
-  the health report (health.py) and "explain a pair" (explain.py).
+- The dashboard in the admin (admin.py): selectors.py reads, statistics.py compares the
+  groups, presentation.py puts the figures into words, charts.py draws them.
+
+The curation health report lives with the curation (recommendations/health.py), "explain a
+pair" with the statistics (recommendations/copurchase/explain.py) and the shopper simulator
+with the demo tooling (shop/demo/management/commands/simulate_shoppers.py).
 """

@@ -1,14 +1,14 @@
+"""The measurement's rows (events, visitors, customers' groups), read-only, and the
+recommendations dashboard."""
+
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
-from django.urls import path
+
+from shop.admin_reports import ReportAdmin
 
 from . import charts
-from .explain import pair_explanation
-from .forms import PairForm, PeriodForm
-from .health import health_report
-from .models import CustomerGroup, Dashboard, Event, HealthReport, PairExplanation, Visitor
+from .forms import PeriodForm
+from .models import CustomerGroup, Dashboard, Event, Visitor
 from .presentation import describe
 from .selectors import Period, daily_series, holdout_report, placement_performance, top_pairs
 
@@ -50,35 +50,6 @@ class VisitorAdmin(admin.ModelAdmin):
         return False
 
 
-class ReportAdmin(admin.ModelAdmin):
-    """An admin page that is a report, not a list: only the "changelist" URL, read-only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_urls(self):
-        view = self.admin_site.admin_view(self.changelist_view)
-        return [path("", view, name=f"{self.opts.app_label}_{self.opts.model_name}_changelist")]
-
-    def render_report(self, request, template: str, title: str, **context):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.opts,
-            "has_view_permission": True,
-            **context,
-        }
-        return TemplateResponse(request, template, context)
-
-
 @admin.register(Dashboard)
 class DashboardAdmin(ReportAdmin):
     def changelist_view(self, request, extra_context=None):
@@ -89,7 +60,7 @@ class DashboardAdmin(ReportAdmin):
         daily = daily_series(period=period)
         return self.render_report(
             request,
-            "measurement/admin/dashboard.html",
+            "admin/measurement/dashboard.html",
             "Recommendations dashboard",
             form=form,
             days=days,
@@ -119,34 +90,4 @@ class DashboardAdmin(ReportAdmin):
                     ("Orders, holdout", "series-control", daily.orders_control),
                 ],
             ),
-        )
-
-
-@admin.register(HealthReport)
-class HealthReportAdmin(ReportAdmin):
-    def changelist_view(self, request, extra_context=None):
-        sections = health_report()
-        return self.render_report(
-            request,
-            "measurement/admin/health.html",
-            "Recommendations health report",
-            sections=sections,
-            problems=sum(section.total for section in sections),
-        )
-
-
-@admin.register(PairExplanation)
-class PairExplanationAdmin(ReportAdmin):
-    def changelist_view(self, request, extra_context=None):
-        form = PairForm(request.GET or None, site=self.admin_site)
-        explanation = None
-        if form.is_valid():
-            explanation = pair_explanation(a=form.cleaned_data["product_a"], b=form.cleaned_data["product_b"])
-        return self.render_report(
-            request,
-            "measurement/admin/explain.html",
-            "Explain a pair",
-            form=form,
-            media=self.media + form.media,
-            explanation=explanation,
         )

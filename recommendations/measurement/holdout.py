@@ -2,8 +2,8 @@
 
 A share of visitors (settings.RECOMMENDATIONS_HOLDOUT_SHARE, default 10%) is kept in a
 control group that never sees a recommendation. The group is decided once per session and
-kept in it (`request.session["rec_group"]`, which the recommendations read to hide blocks
-and the checkout copies onto the order); a signed-in customer's group is also stored on
+kept in it (under `SESSION_GROUP`, which the recommendations read to hide blocks and the
+checkout copies onto the order); a signed-in customer's group is also stored on
 `CustomerGroup` and wins over the session's, so it follows them to every device.
 
 Bots and staff are left out of the experiment: they always see recommendations, get no
@@ -19,12 +19,16 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from shop.orders.models import REC_GROUP_SESSION_KEY
+
 from .models import CustomerGroup, Group, Visitor
 
 TREATMENT = Group.TREATMENT.value
 CONTROL = Group.CONTROL.value
 
-SESSION_GROUP = "rec_group"
+# The checkout reads the group under this key to copy it onto the order, so the name is
+# the storefront's (shop.orders.models).
+SESSION_GROUP = REC_GROUP_SESSION_KEY
 SESSION_VISITOR = "rec_visitor"
 # The customer whose stored group the session already follows: the customer's row is read
 # once per login, not on every request.

@@ -5,8 +5,9 @@ from .services import impressions_flush
 
 
 class HoldoutMiddleware:
-    """Puts every human visitor in a group (request.rec_visit, request.session["rec_group"])
-    and writes the impressions the page buffered, in one INSERT after it has rendered.
+    """Puts every human visitor in a group (request.rec_visit, and the session under
+    holdout.SESSION_GROUP) and writes the impressions the page buffered, in one INSERT after
+    it has rendered.
 
     Goes after AuthenticationMiddleware (the group of a signed-in customer follows them).
     Static files, media and the admin are skipped: they are not visits to the shop.

@@ -6,17 +6,20 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from recommendations.vocabulary import Placement, Source
+from shop.orders.models import Order
 
-class Group(models.TextChoices):
-    TREATMENT = "treatment", "Sees recommendations"
-    CONTROL = "control", "Holdout (no recommendations)"
+# The experiment groups are the order's (the storefront owns that column; this app may
+# import it, never the reverse). A visitor here is always in one of the two.
+Group = Order.Group
+ASSIGNED_GROUPS = [(Group.TREATMENT.value, Group.TREATMENT.label), (Group.CONTROL.value, Group.CONTROL.label)]
 
 
 class CustomerGroup(models.Model):
     """A signed-in customer's experiment group, so it follows them to every device."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, related_name="rec_group", on_delete=models.CASCADE)
-    group = models.CharField(max_length=10, choices=Group)
+    group = models.CharField(max_length=10, choices=ASSIGNED_GROUPS)
     assigned_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):
@@ -28,7 +31,7 @@ class Visitor(models.Model):
     revenue per visitor. Written once, when the session is first assigned a group."""
 
     key = models.CharField(max_length=32, unique=True)
-    group = models.CharField(max_length=10, choices=Group)
+    group = models.CharField(max_length=10, choices=ASSIGNED_GROUPS)
     first_seen = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -47,8 +50,8 @@ class Event(models.Model):
         ADD = "add", "Add to cart"
 
     kind = models.CharField(max_length=10, choices=Kind)
-    placement = models.CharField(max_length=30)
-    source = models.CharField(max_length=20, blank=True)
+    placement = models.CharField(max_length=30, choices=Placement)
+    source = models.CharField(max_length=20, choices=Source, blank=True)
     product = models.ForeignKey("catalog.Product", related_name="+", on_delete=models.CASCADE)
     anchor = models.ForeignKey("catalog.Product", null=True, blank=True, related_name="+", on_delete=models.SET_NULL)
     # The items of one block shown share a view id, so "blocks shown" is a distinct count.
@@ -56,7 +59,7 @@ class Event(models.Model):
     # Adds only: the cart line, without a foreign key (lines go when the order is placed).
     cart_line_id = models.PositiveBigIntegerField(null=True, blank=True)
     visitor_key = models.CharField(max_length=32, blank=True)
-    group = models.CharField(max_length=10, choices=Group, blank=True)
+    group = models.CharField(max_length=10, choices=ASSIGNED_GROUPS, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -76,24 +79,10 @@ class Event(models.Model):
         return f"{self.get_kind_display()} · {self.placement} · {self.product_id}"
 
 
-# Admin pages that are not lists of rows. Proxies give each one a line, a link and a
-# permission of its own on the admin index, with no table behind them.
+# The dashboard is an admin page that is not a list of rows: a proxy gives it a line, a link
+# and a permission of its own on the admin index, with no table behind it.
 class Dashboard(Event):
     class Meta:
         proxy = True
         verbose_name = "recommendations dashboard"
         verbose_name_plural = "recommendations dashboard"
-
-
-class HealthReport(Event):
-    class Meta:
-        proxy = True
-        verbose_name = "health report"
-        verbose_name_plural = "health report"
-
-
-class PairExplanation(Event):
-    class Meta:
-        proxy = True
-        verbose_name = "explain a pair"
-        verbose_name_plural = "explain a pair"

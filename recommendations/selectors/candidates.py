@@ -2,15 +2,13 @@
 
 Everything here depends only on the catalog, the curation tables and the live snapshot, so
 it is cached per product under a key holding the live snapshot id and the curation version
-(see `cache_generation`). Request-dependent guards (cart, stock, already shown, bought
-before) are applied afterwards in `ranking`, over products fetched fresh from the database.
+(`recommendations.caching.cache_generation`). Request-dependent guards (cart, stock, already
+shown, bought before) are applied afterwards by the placements (`guards`), over products
+read fresh from the database (`products`).
 """
 
-import threading
-import time
-from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -19,39 +17,21 @@ from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 
 from catalog.models import Product
-from recommendations.copurchase.selectors import Partner, live_snapshot, partners_for_many
-from recommendations.models import Complement, CurationVersion, Exclusion, LadderTier, Upgrade
-
-
-class Source:
-    """Where a recommendation came from; recorded on the cart line (CartLine.rec_source)."""
-
-    CURATED = "curated"
-    COPURCHASE = "copurchase"
-    CATEGORY = "category"  # bought with other products of the same category
-    BESTSELLER = "bestseller"  # the category's best sellers
-    UPGRADE = "upgrade"
-    LADDER = "ladder"
-
-    COMPLEMENTS = (CURATED, COPURCHASE)
-
+from recommendations.caching import LocalLRU, cache_generation
+from recommendations.copurchase.selectors import Partner, partners_for_many
+from recommendations.models import Complement, Exclusion, LadderTier, Upgrade
+from recommendations.vocabulary import Source
 
 # How many computed partners and fallbacks each product keeps in its cached pool: enough that
 # the request-time guards (cart, stock, already shown) rarely empty a block.
 PARTNER_POOL = 20
 FALLBACK_POOL = 8
 
-STATE_KEY = "recommendations:state"
-# The state is re-read from the database at least this often, so a process whose local
-# cache missed an invalidation (local-memory cache, several workers) is stale for a minute
-# at most; with Redis the invalidation is immediate.
-STATE_TIMEOUT = 60
-
 
 @dataclass(frozen=True)
 class Candidate:
     product_id: int
-    source: str
+    source: Source
     anchor_id: int
     pitch: str = ""
     partner: Partner | None = None  # the statistics (support, confidence, lift, …) of a computed partner
@@ -91,84 +71,7 @@ class ProductCandidates:
         return frozenset(self.ladder.product_ids) if self.ladder else frozenset()
 
 
-class LocalLRU:
-    """A small per-process LRU in front of the shared cache, for values that never change
-    under their key (the keys carry the generation or the product's `updated_at`). Saves a
-    Redis round trip per block on a hot page. Entries expire with the same timeout as their
-    shared copy, and every instance is emptied when this process rebuilds or invalidates the
-    state (a cleared cache, a curation edit, a new snapshot)."""
-
-    instances: list["LocalLRU"] = []
-
-    def __init__(self, *, limit: int, timeout: float):
-        self.limit = limit
-        self.timeout = timeout
-        self.data: OrderedDict = OrderedDict()
-        LocalLRU.instances.append(self)
-
-    def get_many(self, keys) -> dict:
-        now = time.monotonic()
-        found = {}
-        for key in keys:
-            entry = self.data.get(key)
-            if entry is None:
-                continue
-            if entry[0] <= now:
-                del self.data[key]
-                continue
-            self.data.move_to_end(key)
-            found[key] = entry[1]
-        return found
-
-    def set_many(self, values: dict) -> None:
-        expires = time.monotonic() + self.timeout
-        for key, value in values.items():
-            self.data[key] = (expires, value)
-            self.data.move_to_end(key)
-        while len(self.data) > self.limit:
-            self.data.popitem(last=False)
-
-    @classmethod
-    def clear_all(cls) -> None:
-        for lru in cls.instances:
-            lru.data.clear()
-
-
 _local_candidates = LocalLRU(limit=4096, timeout=settings.RECOMMENDATIONS_CACHE_TIMEOUT)
-
-
-def cache_generation() -> tuple[int, int]:
-    """(live snapshot id, curation version): part of every cache key."""
-    state = getattr(_pinned, "state", None) or cache.get(STATE_KEY)
-    if state is None:
-        LocalLRU.clear_all()
-        snapshot = live_snapshot()
-        version = CurationVersion.objects.values_list("version", flat=True).first() or 0
-        state = (snapshot.pk if snapshot else 0, version)
-        cache.set(STATE_KEY, state, STATE_TIMEOUT)
-    return state
-
-
-_pinned = threading.local()
-
-
-@contextmanager
-def pinned_generation() -> Iterator[None]:
-    """Read the state once for a whole block of reads (one page's blocks): they all see the
-    same generation, and the shared cache is asked once instead of once per reader."""
-    if getattr(_pinned, "state", None) is not None:
-        yield
-        return
-    _pinned.state = cache_generation()
-    try:
-        yield
-    finally:
-        _pinned.state = None
-
-
-def invalidate_cache_generation() -> None:
-    LocalLRU.clear_all()
-    cache.delete(STATE_KEY)
 
 
 def _key(generation: tuple[int, int], product_id: int) -> str:

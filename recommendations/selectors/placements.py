@@ -1,48 +1,58 @@
-"""What each placement shows: one function per page, all built on the same candidates,
-guards and ranking, and each reading its products in one query plus prefetches."""
+"""What each page shows, and in which order: the entry point of every placement.
 
-from collections.abc import Iterable, Sequence
+One function per page (product page, cart, checkout, confirmation, e-mails through
+`basket_recommendations`), all built the same way:
+
+1. the cached candidates of the anchors (`candidates`), in their staff-then-statistics
+   order, ranked across a whole basket by `rank_basket`;
+2. fresh rows for those candidates and the guards (`products.fresh_products`, `guards`):
+   `_take` walks the ranking and keeps the first items that pass;
+3. display data for what is shown, read once (`products.display_products`);
+4. the results, built from those objects: `Recommendation`s, with their reasons (`reasons`).
+
+Each placement reads its products in one query plus the display reads, whatever the pool.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 
-from catalog.models import Attribute, Product
+from catalog.models import Product
 from recommendations.bundles import BundleInfo, bundles_for_product
-from recommendations.selectors.candidates import LadderInfo, Source, candidates_for_many, pinned_generation
-from recommendations.selectors.ranking import (
-    ProductReader,
-    Recommendation,
-    blocked_ids,
-    fetch_products,
-    rank_basket,
-    reason_for,
-    recommendable,
-    upgrade_allowed,
-)
+from recommendations.caching import pinned_generation
+from recommendations.copurchase.selectors import Partner
+from recommendations.selectors.candidates import Candidate, ProductCandidates, candidates_for_many
+from recommendations.selectors.guards import blocked_ids, recommendable, upgrade_allowed
+from recommendations.selectors.products import FreshProduct, display_products, fresh_products
+from recommendations.selectors.reasons import reason_for
+from recommendations.selectors.tier_chart import TierChart, tier_chart
+from recommendations.vocabulary import COMPLEMENT_SOURCES, Source
 
 ZERO = Decimal("0.00")
-TRUE_WORDS = {"yes", "y", "true", "1", "✓"}
 
 
-class Placement:
-    """Where a recommendation was shown; recorded on the cart line (CartLine.rec_placement)."""
+# Results ---------------------------------------------------------------------------------
 
-    PRODUCT_FBT = "product_fbt"
-    PRODUCT_TIERS = "product_tiers"
-    PRODUCT_UPGRADE = "product_upgrade"
-    PRODUCT_BUNDLE = "product_bundle"
-    CART_COMPLETE = "cart_complete"
-    CART_UPGRADE = "cart_upgrade"
-    CART_SHIPPING = "cart_shipping"
-    CHECKOUT_ADDONS = "checkout_addons"
-    CONFIRMATION = "confirmation"
-    EMAIL = "email"
 
-    ALL = (
-        PRODUCT_FBT, PRODUCT_TIERS, PRODUCT_UPGRADE, PRODUCT_BUNDLE, CART_COMPLETE,
-        CART_UPGRADE, CART_SHIPPING, CHECKOUT_ADDONS, CONFIRMATION, EMAIL,
-    )
+@dataclass(frozen=True)
+class Recommendation:
+    """One recommended product, with why it is shown (reason) and its statistics (partner)."""
+
+    product: Product
+    source: Source
+    anchor_id: int
+    reason: str
+    pitch: str = ""
+    partner: Partner | None = None
+    # How many of the anchors (cart lines) it complements.
+    complements_count: int = 1
+    price_delta: Decimal | None = None
+
+    @property
+    def product_id(self) -> int:
+        return self.product.pk
 
 
 @dataclass(frozen=True)
@@ -57,39 +67,6 @@ class FrequentlyBoughtTogether:
     @property
     def total(self) -> Decimal:
         return sum((product.price for product in self.products), ZERO)
-
-
-@dataclass(frozen=True)
-class TierColumn:
-    product: Product
-    label: str
-    is_current: bool
-    is_recommended: bool
-    price_delta: Decimal
-
-    @property
-    def available(self) -> bool:
-        return self.product.is_active and self.product.stock > 0
-
-
-@dataclass(frozen=True)
-class TierCell:
-    text: str
-    flag: bool | None = None  # for yes/no attributes: ✓ / ✗
-
-
-@dataclass(frozen=True)
-class TierRow:
-    name: str
-    cells: list[TierCell]
-    differs: bool
-
-
-@dataclass(frozen=True)
-class TierChart:
-    name: str
-    columns: list[TierColumn]
-    rows: list[TierRow]
 
 
 @dataclass(frozen=True)
@@ -125,6 +102,81 @@ class CartRecommendations:
     shipping_fillers: list[Recommendation] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class AlsoBought:
+    anchor: Product
+    items: list[Recommendation]
+
+
+# The order ----------------------------------------------------------------------------------
+
+_TIER = {Source.CURATED: 0, Source.COPURCHASE: 1, Source.CATEGORY: 2, Source.BESTSELLER: 3}
+
+
+def rank_basket(anchor_ids: Sequence[int], candidates: dict[int, ProductCandidates]) -> list[tuple[Candidate, int]]:
+    """Whole-basket ranking: items that complement several anchors first, then curated before
+    computed before fallbacks, then by their best rank in any anchor's list (and the earlier
+    anchor on a tie). Returns (the best candidate for it, how many anchors it complements)."""
+    best: dict[int, tuple[tuple, Candidate]] = {}
+    complemented: dict[int, set[int]] = {}
+    for anchor_order, anchor_id in enumerate(anchor_ids):
+        entry = candidates.get(anchor_id)
+        if entry is None:
+            continue
+        for position, candidate in enumerate(entry.complements):
+            pid = candidate.product_id
+            if candidate.source in COMPLEMENT_SOURCES:
+                complemented.setdefault(pid, set()).add(anchor_id)
+            key = (_TIER[candidate.source], position, anchor_order)
+            if pid not in best or key < best[pid][0]:
+                best[pid] = (key, candidate)
+    ranked = sorted(best, key=lambda pid: (-len(complemented.get(pid, ())), best[pid][0], pid))
+    return [(best[pid][1], max(len(complemented.get(pid, ())), 1)) for pid in ranked]
+
+
+def _take(candidates: Iterable[Candidate], fresh: Mapping[int, FreshProduct], *, blocked: set[int], limit: int) -> list[Candidate]:
+    """The first `limit` candidates, in their order, that pass the guards."""
+    taken = []
+    for candidate in candidates:
+        if len(taken) >= limit:
+            break
+        if recommendable(fresh.get(candidate.product_id), blocked=blocked):
+            taken.append(candidate)
+            blocked = blocked | {candidate.product_id}
+    return taken
+
+
+def _first_upgrade(upgrades: Iterable[Candidate], fresh: Mapping[int, FreshProduct], *, blocked: set[int], current_price: Decimal) -> Candidate | None:
+    """The first upgrade that passes the guards and the price rule."""
+    for candidate in upgrades:
+        offered = fresh.get(candidate.product_id)
+        if recommendable(offered, blocked=blocked) and upgrade_allowed(offered, current_price=current_price):
+            return candidate
+    return None
+
+
+def _recommendation(
+    candidate: Candidate, product: Product, *, anchor_name: str | None = None, count: int = 1, price_delta: Decimal | None = None
+) -> Recommendation:
+    return Recommendation(
+        product=product, source=candidate.source, anchor_id=candidate.anchor_id,
+        reason=reason_for(candidate, anchor_name=anchor_name), pitch=candidate.pitch, partner=candidate.partner,
+        complements_count=count, price_delta=price_delta,
+    )
+
+
+def _bundle_lines(bundles: list[BundleInfo], fresh: Mapping[int, FreshProduct]) -> BundleInfo | None:
+    """The first bundle whose every item is available in its quantity."""
+    for bundle in bundles:
+        rows = [(fresh.get(pid), quantity) for pid, quantity in bundle.items]
+        if len(rows) > 1 and all(row is not None and row.is_active and row.stock >= q for row, q in rows):
+            return bundle
+    return None
+
+
+# The placements -----------------------------------------------------------------------------
+
+
 def product_page_recommendations(
     *, product: Product, cart_product_ids: Iterable[int] = (), user=None, shown: set[int] | None = None
 ) -> ProductPageRecommendations:
@@ -143,103 +195,41 @@ def product_page_recommendations(
     extra |= set(ladder.product_ids) if ladder else set()
     extra |= {pid for bundle in bundles for pid in bundle.product_ids}
     ranked = [c.product_id for c in entry.complements if c.product_id not in blocked and c.product_id not in entry.sibling_ids]
-    products = ProductReader(set(ranked) | extra, user=user)
-    anchor = products.get(product.pk) or product
+    fresh = fresh_products(set(ranked) | extra, user=user)
+    current = fresh.get(product.pk) or product
 
-    upgrade = None
-    for candidate in entry.upgrades:
-        offered = products.get(candidate.product_id)
-        if recommendable(offered, blocked=blocked) and upgrade_allowed(offered, current_price=anchor.price):
-            upgrade = Recommendation(
-                product=offered, source=candidate.source, anchor_id=product.pk,
-                reason=reason_for(candidate), pitch=candidate.pitch, price_delta=offered.price - anchor.price,
-            )
-            shown.add(offered.pk)
-            blocked.add(offered.pk)
-            break
+    upgrade = _first_upgrade(entry.upgrades, fresh, blocked=blocked, current_price=current.price)
+    if upgrade is not None:
+        shown.add(upgrade.product_id)
+        blocked.add(upgrade.product_id)
 
-    fbt = None
-    if anchor.is_active and anchor.stock > 0:
-        items = _take(entry.complements, products, blocked=blocked | entry.sibling_ids, limit=settings.RECOMMENDATIONS_PRODUCT_PAGE_LIMIT)
-        if items:
-            fbt = FrequentlyBoughtTogether(anchor=anchor, items=items)
-            shown.update(item.product_id for item in items)
+    fbt: list[Candidate] = []
+    if current.is_active and current.stock > 0:
+        fbt = _take(entry.complements, fresh, blocked=blocked | entry.sibling_ids, limit=settings.RECOMMENDATIONS_PRODUCT_PAGE_LIMIT)
+        shown.update(candidate.product_id for candidate in fbt)
 
-    bundle = _bundle_offer(bundles, products)
-    products.display(
+    bundle = _bundle_lines(bundles, fresh)
+    products = display_products(
+        fresh,
         {product.pk}
         | ({upgrade.product_id} if upgrade else set())
-        | ({item.product_id for item in fbt.items} if fbt else set())
+        | {candidate.product_id for candidate in fbt}
         | (set(ladder.product_ids) if ladder else set())
-        | ({p.pk for p, _ in bundle.lines} if bundle else set())
+        | (set(bundle.product_ids) if bundle else set()),
     )
-    tier_chart = _tier_chart(ladder, products, current=anchor) if ladder else None
-    return ProductPageRecommendations(upgrade=upgrade, fbt=fbt, tier_chart=tier_chart, bundle=bundle)
-
-
-def _take(candidates, products, *, blocked: set[int], limit: int, anchor_name: str | None = None) -> list[Recommendation]:
-    items = []
-    for candidate in candidates:
-        if len(items) >= limit:
-            break
-        offered = products.get(candidate.product_id)
-        if not recommendable(offered, blocked=blocked):
-            continue
-        items.append(
-            Recommendation(
-                product=offered, source=candidate.source, anchor_id=candidate.anchor_id,
-                reason=reason_for(candidate, anchor_name=anchor_name), pitch=candidate.pitch, partner=candidate.partner,
-            )
-        )
-        blocked = blocked | {offered.pk}
-    return items
-
-
-def _tier_chart(ladder: LadderInfo, products: ProductReader, *, current: Product) -> TierChart | None:
-    tiers = [tier for tier in ladder.tiers if tier.product_id in products]
-    if len(tiers) < 2:
-        return None
-    columns = [
-        TierColumn(
-            product=products[tier.product_id],
-            label=tier.label,
-            is_current=tier.product_id == current.pk,
-            is_recommended=tier.is_recommended,
-            price_delta=products[tier.product_id].price - current.price,
-        )
-        for tier in tiers
-    ]
-    attributes: dict[int, Attribute] = {}
-    values: dict[tuple[int, int], str] = {}
-    for column in columns:
-        for value in column.product.attribute_values.all():
-            attributes[value.attribute_id] = value.attribute
-            values[(column.product.pk, value.attribute_id)] = value.value
-    rows = []
-    for attribute in sorted(attributes.values(), key=lambda a: (a.position, a.name)):
-        raw = [values.get((column.product.pk, attribute.pk)) for column in columns]
-        differs = len({(v or "").strip().lower() for v in raw}) > 1
-        if ladder.hide_identical_rows and not differs:
-            continue
-        rows.append(TierRow(name=attribute.name, cells=[_cell(attribute, v) for v in raw], differs=differs))
-    return TierChart(name=ladder.name, columns=columns, rows=rows)
-
-
-def _cell(attribute: Attribute, value: str | None) -> TierCell:
-    if attribute.kind == Attribute.Kind.BOOLEAN:
-        flag = (value or "").strip().lower() in TRUE_WORDS
-        return TierCell(text="Yes" if flag else "No", flag=flag)
-    if value in (None, ""):
-        return TierCell(text="—")
-    return TierCell(text=f"{value} {attribute.unit}".strip())
-
-
-def _bundle_offer(bundles: list[BundleInfo], products: ProductReader) -> BundleOffer | None:
-    for bundle in bundles:
-        lines = [(products.get(pid), quantity) for pid, quantity in bundle.items]
-        if len(lines) > 1 and all(p is not None and p.is_active and p.stock >= q for p, q in lines):
-            return BundleOffer(bundle=bundle, lines=lines)
-    return None
+    anchor = products.get(product.pk) or product
+    return ProductPageRecommendations(
+        upgrade=(
+            _recommendation(upgrade, products[upgrade.product_id], price_delta=products[upgrade.product_id].price - anchor.price)
+            if upgrade else None
+        ),
+        fbt=(
+            FrequentlyBoughtTogether(anchor=anchor, items=[_recommendation(c, products[c.product_id]) for c in fbt])
+            if fbt else None
+        ),
+        tier_chart=tier_chart(ladder, products, current=anchor) if ladder else None,
+        bundle=BundleOffer(bundle=bundle, lines=[(products[pid], quantity) for pid, quantity in bundle.items]) if bundle else None,
+    )
 
 
 def basket_recommendations(
@@ -259,29 +249,33 @@ def basket_recommendations(
     candidates = candidates_for_many(product_ids)
     ranked = rank_basket(product_ids, candidates)
     blocked = blocked_ids(product_ids, candidates) | set(exclude_ids) | shown
-    products = ProductReader({c.product_id for c, _ in ranked if c.product_id not in blocked} | set(product_ids), user=user)
-    items: list[Recommendation] = []
+    fresh = fresh_products({c.product_id for c, _ in ranked if c.product_id not in blocked} | set(product_ids), user=user)
+    picks: list[tuple[Candidate, int]] = []
     for candidate, count in ranked:
-        if len(items) >= limit:
+        if len(picks) >= limit:
             break
-        offered = products.get(candidate.product_id)
+        offered = fresh.get(candidate.product_id)
         if not recommendable(offered, blocked=blocked):
             continue
         if (min_price is not None and offered.price < min_price) or (max_price is not None and offered.price > max_price):
             continue
-        anchor = products.get(candidate.anchor_id)
-        anchor_name = anchor.name if (anchor is not None and name_anchor and len(product_ids) > 1) else None
-        items.append(
-            Recommendation(
-                product=offered, source=candidate.source, anchor_id=candidate.anchor_id,
-                reason=reason_for(candidate, anchor_name=anchor_name), pitch=candidate.pitch,
-                partner=candidate.partner, complements_count=count,
-            )
-        )
+        picks.append((candidate, count))
         blocked.add(offered.pk)
-    products.display(item.product_id for item in items)
+    products = display_products(fresh, [candidate.product_id for candidate, _ in picks])
+    named = name_anchor and len(product_ids) > 1
+    items = [
+        _recommendation(
+            candidate, products[candidate.product_id], count=count, anchor_name=_name(fresh, candidate.anchor_id) if named else None
+        )
+        for candidate, count in picks
+    ]
     shown.update(item.product_id for item in items)
     return items
+
+
+def _name(fresh: Mapping[int, FreshProduct], product_id: int) -> str | None:
+    row = fresh.get(product_id)
+    return row.name if row is not None else None
 
 
 def cart_recommendations(
@@ -297,57 +291,55 @@ def cart_recommendations(
     ranked = rank_basket(anchor_ids, candidates)
     upgrade_ids = {c.product_id for pid in anchor_ids if pid in candidates for c in candidates[pid].upgrades}
     in_cart = set(anchor_ids)
-    products = ProductReader(
+    fresh = fresh_products(
         {c.product_id for c, _ in ranked if c.product_id not in in_cart and c.product_id not in shown} | upgrade_ids, user=user
     )
 
-    upgrades: dict[int, Recommendation] = {}
+    upgrades: dict[int, tuple[Candidate, Product]] = {}  # line id → (its upgrade, the line's product)
     taken = in_cart | shown
     for line in lines:
         entry = candidates.get(line.product_id)
         if entry is None:
             continue
-        blocked = taken | set(entry.excluded_ids)
-        for candidate in entry.upgrades:
-            offered = products.get(candidate.product_id)
-            if recommendable(offered, blocked=blocked) and upgrade_allowed(offered, current_price=line.product.price):
-                upgrades[line.pk] = Recommendation(
-                    product=offered, source=candidate.source, anchor_id=line.product_id,
-                    reason=reason_for(candidate), pitch=candidate.pitch, price_delta=offered.price - line.product.price,
-                )
-                taken.add(offered.pk)
-                break
+        upgrade = _first_upgrade(entry.upgrades, fresh, blocked=taken | set(entry.excluded_ids), current_price=line.product.price)
+        if upgrade is not None:
+            upgrades[line.pk] = (upgrade, line.product)
+            taken.add(upgrade.product_id)
 
     blocked = blocked_ids(anchor_ids, candidates) | taken
-    names = {line.product_id: line.product.name for line in lines}
     limit, filler_limit = settings.RECOMMENDATIONS_CART_LIMIT, settings.RECOMMENDATIONS_SHIPPING_FILLERS
-
-    available = [
-        (candidate, count, products.get(candidate.product_id))
-        for candidate, count in ranked
-        if recommendable(products.get(candidate.product_id), blocked=blocked)
-    ]
-
-    def recommendation(candidate, count, offered) -> Recommendation:
-        anchor_name = names.get(candidate.anchor_id) if len(anchor_ids) > 1 else None
-        return Recommendation(
-            product=offered, source=candidate.source, anchor_id=candidate.anchor_id,
-            reason=reason_for(candidate, anchor_name=anchor_name), pitch=candidate.pitch,
-            partner=candidate.partner, complements_count=count,
-        )
-
-    complete = [recommendation(*row) for row in available[:limit]]
-    used = {item.product_id for item in complete}
-    fillers: list[Recommendation] = []
+    available = [(candidate, count) for candidate, count in ranked if recommendable(fresh.get(candidate.product_id), blocked=blocked)]
+    complete = available[:limit]
+    used = {candidate.product_id for candidate, _ in complete}
+    fillers: list[tuple[Candidate, int]] = []
     if free_shipping_gap > 0:
         # Items whose price closes the gap; complements of the basket before fallbacks.
-        closing = [row for row in available if row[2].pk not in used and row[2].price >= free_shipping_gap]
-        closing.sort(key=lambda row: row[0].source not in Source.COMPLEMENTS)
-        fillers = [recommendation(*row) for row in closing[:filler_limit]]
-    offered = used | {item.product_id for item in fillers} | {u.product_id for u in upgrades.values()}
-    products.display(offered)
+        fillers = [
+            (candidate, count) for candidate, count in available
+            if candidate.product_id not in used and fresh[candidate.product_id].price >= free_shipping_gap
+        ]
+        fillers.sort(key=lambda row: row[0].source not in COMPLEMENT_SOURCES)
+        fillers = fillers[:filler_limit]
+
+    offered = used | {candidate.product_id for candidate, _ in fillers} | {upgrade.product_id for upgrade, _ in upgrades.values()}
+    products = display_products(fresh, offered)
     shown.update(offered)
-    return CartRecommendations(complete=complete, upgrades=upgrades, shipping_fillers=fillers)
+    names = {line.product_id: line.product.name for line in lines}
+
+    def recommendation(candidate: Candidate, count: int) -> Recommendation:
+        anchor_name = names.get(candidate.anchor_id) if len(anchor_ids) > 1 else None
+        return _recommendation(candidate, products[candidate.product_id], anchor_name=anchor_name, count=count)
+
+    return CartRecommendations(
+        complete=[recommendation(*row) for row in complete],
+        upgrades={
+            line_id: _recommendation(
+                upgrade, products[upgrade.product_id], price_delta=products[upgrade.product_id].price - current.price
+            )
+            for line_id, (upgrade, current) in upgrades.items()
+        },
+        shipping_fillers=[recommendation(*row) for row in fillers],
+    )
 
 
 def upgrade_targets(*, product: Product) -> list[Recommendation]:
@@ -355,14 +347,15 @@ def upgrade_targets(*, product: Product) -> list[Recommendation]:
     entry = candidates_for_many([product.pk]).get(product.pk)
     if entry is None:
         return []
-    products = fetch_products({c.product_id for c in entry.upgrades})
+    fresh = fresh_products({c.product_id for c in entry.upgrades})
     blocked = {product.pk} | set(entry.excluded_ids)
+    allowed = [
+        c for c in entry.upgrades
+        if recommendable(fresh.get(c.product_id), blocked=blocked) and upgrade_allowed(fresh[c.product_id], current_price=product.price)
+    ]
+    products = display_products(fresh, [c.product_id for c in allowed])
     return [
-        Recommendation(product=products[c.product_id], source=c.source, anchor_id=product.pk, reason=reason_for(c),
-                       pitch=c.pitch, price_delta=products[c.product_id].price - product.price)
-        for c in entry.upgrades
-        if recommendable(products.get(c.product_id), blocked=blocked)
-        and upgrade_allowed(products[c.product_id], current_price=product.price)
+        _recommendation(c, products[c.product_id], price_delta=products[c.product_id].price - product.price) for c in allowed
     ]
 
 
@@ -372,12 +365,6 @@ def checkout_addons(*, product_ids: Sequence[int], user=None, shown: set[int] | 
         product_ids=product_ids, user=user, shown=shown, limit=settings.RECOMMENDATIONS_CHECKOUT_LIMIT,
         max_price=settings.RECOMMENDATIONS_ADDON_MAX_PRICE,
     )
-
-
-@dataclass(frozen=True)
-class AlsoBought:
-    anchor: Product
-    items: list[Recommendation]
 
 
 def also_bought(*, product_ids: Sequence[int], user=None, limit: int | None = None) -> AlsoBought | None:
@@ -395,10 +382,11 @@ def also_bought(*, product_ids: Sequence[int], user=None, limit: int | None = No
     if entry is None:
         return None
     blocked = blocked_ids(product_ids, candidates)
-    limit = limit or settings.RECOMMENDATIONS_CART_LIMIT
-    products = ProductReader({c.product_id for c in entry.complements if c.product_id not in blocked} | {anchor_id}, user=user)
-    products.display([anchor_id])
+    fresh = fresh_products({c.product_id for c in entry.complements if c.product_id not in blocked} | {anchor_id}, user=user)
+    picks = _take(entry.complements, fresh, blocked=blocked, limit=limit or settings.RECOMMENDATIONS_CART_LIMIT)
+    if not picks:
+        return None
+    products = display_products(fresh, {anchor_id} | {c.product_id for c in picks})
+    # An anchor no longer on sale is still named: it is what the customer bought.
     anchor = products.get(anchor_id) or Product.objects.get(pk=anchor_id)
-    items = _take(entry.complements, products, blocked=blocked, limit=limit, anchor_name=anchor.name)
-    products.display(item.product_id for item in items)
-    return AlsoBought(anchor=anchor, items=items) if items else None
+    return AlsoBought(anchor=anchor, items=[_recommendation(c, products[c.product_id], anchor_name=anchor.name) for c in picks])

@@ -10,8 +10,15 @@ an item) and hands a dict to its inclusion template; holdout visitors get nothin
 
 from django import template
 
-from recommendations import selectors
-from recommendations.selectors import Placement
+from catalog.templatetags.catalog_tags import money
+from recommendations.selectors import placements
+from recommendations.selectors.request import (
+    recommendations_enabled,
+    request_cart_product_ids,
+    request_state,
+    request_user,
+)
+from recommendations.vocabulary import Placement, Source
 
 register = template.Library()
 
@@ -23,15 +30,15 @@ def _base(context, **values) -> dict:
 
 def _product_page(context, product):
     request = context.get("request")
-    if request is None or product is None or not selectors.recommendations_enabled(request):
+    if request is None or product is None or not recommendations_enabled(request):
         return None
-    state = selectors.request_state(request)
+    state = request_state(request)
     key = ("product", product.pk)
     if key not in state.results:
-        state.results[key] = selectors.product_page_recommendations(
+        state.results[key] = placements.product_page_recommendations(
             product=product,
-            cart_product_ids=selectors.request_cart_product_ids(request),
-            user=selectors.request_user(request),
+            cart_product_ids=request_cart_product_ids(request),
+            user=request_user(request),
             shown=state.shown,
         )
     return state.results[key]
@@ -55,21 +62,23 @@ def frequently_bought_together(context, product):
 @register.inclusion_tag("recommendations/partials/tier_chart.html", takes_context=True)
 def tier_chart(context, product):
     recs = _product_page(context, product)
-    return _base(context, anchor=product, chart=recs.tier_chart if recs else None, placement=Placement.PRODUCT_TIERS)
+    return _base(
+        context, anchor=product, chart=recs.tier_chart if recs else None, placement=Placement.PRODUCT_TIERS, source=Source.LADDER
+    )
 
 
 def _cart_page(context):
     request = context.get("request")
     lines = context.get("lines") or []
     totals = context.get("totals")
-    if request is None or not lines or not selectors.recommendations_enabled(request):
+    if request is None or not lines or not recommendations_enabled(request):
         return None
-    state = selectors.request_state(request)
+    state = request_state(request)
     if "cart" not in state.results:
-        state.results["cart"] = selectors.cart_recommendations(
+        state.results["cart"] = placements.cart_recommendations(
             lines=lines,
             free_shipping_gap=totals.free_shipping_gap if totals else 0,
-            user=selectors.request_user(request),
+            user=request_user(request),
             shown=state.shown,
         )
     return state.results["cart"]
@@ -80,7 +89,7 @@ def cart_shipping_bar(context):
     request = context.get("request")
     # The holdout sees none of this placement (the cart summary still states the gap), so
     # the experiment measures the bar and its fillers together.
-    if request is None or not selectors.recommendations_enabled(request):
+    if request is None or not recommendations_enabled(request):
         return {}
     totals = context.get("totals")
     recs = _cart_page(context)
@@ -96,7 +105,7 @@ def cart_shipping_bar(context):
 @register.inclusion_tag("recommendations/partials/line_upgrade.html", takes_context=True)
 def cart_line_upgrade(context, line):
     recs = _cart_page(context)
-    return _base(context, line=line, upgrade=recs.upgrades.get(line.pk) if recs else None)
+    return _base(context, line=line, upgrade=recs.upgrades.get(line.pk) if recs else None, placement=Placement.CART_UPGRADE)
 
 
 @register.inclusion_tag("recommendations/partials/complete_purchase.html", takes_context=True)
@@ -109,11 +118,11 @@ def cart_complete_purchase(context):
 def checkout_addons(context):
     request = context.get("request")
     items = []
-    if request is not None and selectors.recommendations_enabled(request):
+    if request is not None and recommendations_enabled(request):
         lines = context.get("lines") or []
-        product_ids = [line.product_id for line in lines] or sorted(selectors.request_cart_product_ids(request))
-        state = selectors.request_state(request)
-        items = selectors.checkout_addons(product_ids=product_ids, user=selectors.request_user(request), shown=state.shown)
+        product_ids = [line.product_id for line in lines] or sorted(request_cart_product_ids(request))
+        state = request_state(request)
+        items = placements.checkout_addons(product_ids=product_ids, user=request_user(request), shown=state.shown)
     return _base(context, items=items, placement=Placement.CHECKOUT_ADDONS)
 
 
@@ -121,17 +130,15 @@ def checkout_addons(context):
 def also_bought(context, order):
     request = context.get("request")
     result = None
-    if request is not None and order is not None and selectors.recommendations_enabled(request):
+    if request is not None and order is not None and recommendations_enabled(request):
         product_ids = [line.product_id for line in order.lines.all()]
-        result = selectors.also_bought(product_ids=product_ids, user=selectors.request_user(request))
+        result = placements.also_bought(product_ids=product_ids, user=request_user(request))
     return _base(context, result=result, placement=Placement.CONFIRMATION)
 
 
 @register.filter
 def signed_money(value):
     """+£4.10 / −£2.00 / £0.00 for price differences."""
-    from catalog.templatetags.catalog_tags import money
-
     if value is None:
         return ""
     if value > 0:

@@ -24,6 +24,9 @@ class CartLine(models.Model):
     quantity = models.PositiveIntegerField(default=1)
     added_at = models.DateTimeField(auto_now_add=True)
     # Set when the line was added from a recommendation, so a later purchase can be attributed.
+    # Any short lowercase slug (services.rec_origin_from_values): the recommendations app
+    # names them (recommendations.vocabulary), but the cart does not import it, so it has no
+    # choices here.
     rec_placement = models.CharField(max_length=30, blank=True)
     rec_source = models.CharField(max_length=20, blank=True)
     rec_anchor = models.ForeignKey(

@@ -10,10 +10,22 @@ from .models import Cart, CartLine
 from .pricing import Totals, calculate_totals, line_total
 
 
-def cart_product_ids(cart: Cart | None) -> set[int]:
-    if cart is None:
-        return set()
-    return set(CartLine.objects.filter(cart=cart).values_list("product_id", flat=True))
+def _visitor_lines(*, user=None, session_key: str | None = None):
+    """The lines of the visitor's cart, read straight from the lines (no cart row first), by
+    the cart's rule (`services.cart_get_for_request`): a customer's cart by user, a visitor's
+    by session key. None when the visitor has neither, so no query is made."""
+    if user is not None and user.is_authenticated:
+        return CartLine.objects.filter(cart__user=user)
+    if session_key:
+        return CartLine.objects.filter(cart__session_key=session_key, cart__user__isnull=True)
+    return None
+
+
+def cart_product_ids(*, user=None, session_key: str | None = None) -> set[int]:
+    """The products in the visitor's cart, in one query (none without a cart key). Other
+    apps (the recommendations, which never offer what is in the cart) read the cart here."""
+    lines = _visitor_lines(user=user, session_key=session_key)
+    return set(lines.values_list("product_id", flat=True)) if lines is not None else set()
 
 
 def cart_lines_with_products(cart: Cart | None) -> list[CartLine]:
@@ -29,11 +41,8 @@ def cart_lines_with_products(cart: Cart | None) -> list[CartLine]:
 
 def cart_item_count(*, user=None, session_key: str | None = None) -> int:
     """Items in the visitor's cart for the header, in one query (none without a cart key)."""
-    if user is not None and user.is_authenticated:
-        lines = CartLine.objects.filter(cart__user=user)
-    elif session_key:
-        lines = CartLine.objects.filter(cart__session_key=session_key, cart__user__isnull=True)
-    else:
+    lines = _visitor_lines(user=user, session_key=session_key)
+    if lines is None:
         return 0
     return lines.aggregate(items=Sum("quantity"))["items"] or 0
 

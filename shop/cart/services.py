@@ -18,8 +18,9 @@ from .models import Cart, CartLine
 SESSION_CART_ID = "cart_id"
 
 # Where a recommendation add came from. The recommendations app names its placements and
-# sources; the cart accepts any short lowercase slug that fits the CartLine columns, so a
-# tampered form can store nothing but a harmless label.
+# sources (recommendations.vocabulary); the cart, which must not import it, accepts any
+# short lowercase slug that fits the CartLine columns, so a tampered form can store nothing
+# but a harmless label.
 REC_PLACEMENT_MAX_LENGTH = CartLine._meta.get_field("rec_placement").max_length
 REC_SOURCE_MAX_LENGTH = CartLine._meta.get_field("rec_source").max_length
 _REC_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")

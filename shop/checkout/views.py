@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from shop.cart.selectors import cart_overview
 from shop.cart.services import cart_get_for_request, cart_remember_email
+from shop.orders.models import REC_GROUP_SESSION_KEY
 from shop.orders.payments import PROVIDERS
 from shop.orders.selectors import order_for_idempotency_key
 
@@ -106,7 +107,7 @@ def place(request):
             payment_method=form.cleaned_data["payment_method"],
             idempotency_key=form.cleaned_data["idempotency_key"],
             user=request.user,
-            rec_group=request.session.get("rec_group", ""),
+            rec_group=request.session.get(REC_GROUP_SESSION_KEY, ""),
             expected_total=form.cleaned_data["expected_total"],
         )
     except CheckoutError as exc:

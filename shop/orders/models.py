@@ -10,6 +10,13 @@ def new_access_token():
     return secrets.token_urlsafe(24)
 
 
+# The session key under which the recommendations' holdout experiment keeps the visitor's
+# group (one of Order.Group); the checkout copies it onto the order. Defined beside the
+# column so that the storefront reads it without importing the recommendations app, and
+# the measurement app, which assigns the group, writes it under the same name.
+REC_GROUP_SESSION_KEY = "rec_group"
+
+
 class OrderQuerySet(models.QuerySet):
     def counted(self):
         """Orders that count as sales (for statistics and reports): all but cancelled ones."""
@@ -24,6 +31,9 @@ class Order(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     class Group(models.TextChoices):
+        """The recommendations' holdout experiment groups: the one definition, which the
+        measurement app uses for its own tables."""
+
         NONE = "", "Not assigned"
         TREATMENT = "treatment", "Sees recommendations"
         CONTROL = "control", "Holdout (no recommendations)"
@@ -88,7 +98,8 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
-    # Copied from the cart line when it came from a recommendation.
+    # Copied from the cart line when it came from a recommendation: a slug the cart accepted
+    # (named by recommendations.vocabulary, which the storefront does not import).
     rec_placement = models.CharField(max_length=30, blank=True)
     rec_source = models.CharField(max_length=20, blank=True)
     rec_anchor = models.ForeignKey(

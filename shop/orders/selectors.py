@@ -47,3 +47,10 @@ def order_summary(*, order: Order) -> dict:
         "payment_label": provider.label if provider else order.payment_method,
         "payment_instructions": provider.instructions(order) if provider else "",
     }
+
+
+def counted_purchases(*, user) -> QuerySet:
+    """The lines of the customer's orders that count as sales (`Order.objects.counted()`:
+    cancelled orders excluded), i.e. what they have bought. Lazy, so another app can use it
+    as a subquery: `Exists(counted_purchases(user=user).filter(product_id=OuterRef("pk")))`."""
+    return OrderLine.objects.filter(order__in=Order.objects.counted().filter(user=user))

@@ -8,6 +8,7 @@ from django.urls import reverse
 from recommendations.followups.models import OptOut
 from recommendations.followups.services import post_purchase_send_due
 from recommendations.followups.tokens import unsubscribe_token
+from shop.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +53,6 @@ def test_a_forged_token_unsubscribes_nobody(db, client):
 
 
 def test_the_beat_schedule_runs_every_follow_up_task(settings):
-    from shop.celery import app
-
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     for name in (

@@ -4,7 +4,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
+from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +18,7 @@ from recommendations.measurement.middleware import HoldoutMiddleware
 from recommendations.measurement.models import Event
 from recommendations.measurement.selectors import Period, placement_performance, top_pairs
 from recommendations.measurement.services import impressions_record, rec_origins_expire
-from recommendations.selectors import Recommendation
+from recommendations.selectors.placements import Recommendation
 from shop.cart.models import CartLine
 from shop.cart.services import RecOrigin, cart_add_product, cart_set_quantity
 from shop.checkout.services import ShippingAddress, order_place
@@ -30,9 +33,6 @@ ADDRESS = ShippingAddress(name="Ada Shopper", line1="1 High Street", city="Leeds
 
 
 def _page_request(user_agent=BROWSER_UA):
-    from django.contrib.auth.models import AnonymousUser
-    from django.contrib.sessions.backends.db import SessionStore
-
     request = RequestFactory().get("/product/", HTTP_USER_AGENT=user_agent)
     request.session = SessionStore()
     request.user = AnonymousUser()
@@ -250,8 +250,6 @@ def test_an_add_on_the_page_a_recommendation_link_led_to_is_credited_to_that_rec
 
 
 def test_a_block_template_notes_its_impressions_with_a_tag():
-    from django.template import Context, Template
-
     anchor, first, second = ProductFactory(), ProductFactory(), ProductFactory()
     items = [
         Recommendation(product=first, source="curated", anchor_id=anchor.pk, reason=""),

@@ -3,9 +3,10 @@
 import pytest
 from django.test import RequestFactory
 
+import shop.settings as project_settings
 from recommendations.measurement.holdout import CONTROL, TREATMENT, assign_group, bucket_for
 from recommendations.measurement.models import CustomerGroup, Visitor
-from tests.factories import UserFactory
+from tests.factories import ComplementFactory, ProductFactory, UserFactory
 
 from .conftest import BROWSER_UA
 
@@ -34,8 +35,6 @@ def test_the_share_setting_decides_the_control_group(client, settings):
 
 
 def test_about_ten_percent_of_visitors_are_held_out_by_default(settings):
-    import shop.settings as project_settings
-
     # tests/conftest.py holds nobody out unless a test asks; the shop's default is 10%
     settings.RECOMMENDATIONS_HOLDOUT_SHARE = project_settings.RECOMMENDATIONS_HOLDOUT_SHARE
     assert settings.RECOMMENDATIONS_HOLDOUT_SHARE == 0.10
@@ -112,8 +111,6 @@ def test_the_admin_and_static_files_are_not_visits(client):
 
 
 def test_a_visitor_in_the_holdout_sees_no_recommendation_and_one_in_treatment_does(client, settings):
-    from tests.factories import ComplementFactory, ProductFactory
-
     knife = ProductFactory(name="Chef knife")
     ComplementFactory(product=knife, complement=ProductFactory(name="Honing steel"))
     for share, blocks_expected in ((1.0, False), (0.0, True)):

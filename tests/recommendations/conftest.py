@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from recommendations.caching import invalidate_cache_generation
 from recommendations.copurchase.models import PairStat, Snapshot
 from recommendations.copurchase.partitions import partition_ensure
 
@@ -29,8 +30,6 @@ def publish_pairs(pairs, *, order_count: int = 1000) -> Snapshot:
             )
     partition_ensure(snapshot.pk)
     PairStat.objects.bulk_create(rows)
-    from recommendations.selectors import invalidate_cache_generation
-
     invalidate_cache_generation()
     return snapshot
 
@@ -43,8 +42,6 @@ def publish():
 @pytest.fixture(autouse=True)
 def _fresh_generation():
     """The process memo of the cache generation starts empty in every test."""
-    from recommendations.selectors import invalidate_cache_generation
-
     invalidate_cache_generation()
     yield
     invalidate_cache_generation()

@@ -3,11 +3,15 @@
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from recommendations.models import Complement, CurationVersion, Exclusion, LadderTier
-from recommendations.selectors import cache_generation, product_page_recommendations
+from recommendations.caching import STATE_KEY, cache_generation
+from recommendations.copurchase.models import Snapshot
+from recommendations.copurchase.signals import snapshot_published
+from recommendations.selectors.placements import product_page_recommendations
 from tests.factories import (
     CategoryFactory,
     ComplementFactory,
@@ -16,6 +20,7 @@ from tests.factories import (
     TierLadderFactory,
     UserFactory,
 )
+from tests.recommendations.conftest import publish_pairs
 
 pytestmark = pytest.mark.django_db
 
@@ -206,21 +211,14 @@ def test_every_curation_edit_bumps_the_cache_generation():
 
 
 def test_a_snapshot_switch_invalidates_cached_blocks(publish):
-    from recommendations.copurchase.signals import snapshot_published
-    from recommendations.copurchase.models import Snapshot
-
     knife, board, towel = ProductFactory.create_batch(3)
     publish({knife: [(board, 40, 100, 90)]})
     assert [i.product_id for i in product_page_recommendations(product=knife).fbt.items] == [board.pk]
 
     # A new snapshot goes live; the engine's signal alone must drop the cached state.
     Snapshot.objects.update(status=Snapshot.Status.RETIRED)
-    from tests.recommendations.conftest import publish_pairs
-
     snapshot = publish_pairs({knife: [(towel, 40, 100, 90)]})
-    from django.core.cache import cache
-
-    cache.set("recommendations:state", (snapshot.pk - 1, cache_generation()[1]))  # simulate a stale state
+    cache.set(STATE_KEY, (snapshot.pk - 1, cache_generation()[1]))  # simulate a stale state
     snapshot_published.send(sender=Snapshot, snapshot=snapshot)
 
     assert [i.product_id for i in product_page_recommendations(product=knife).fbt.items] == [towel.pk]

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from recommendations.selectors import candidates_for_many, product_page_recommendations
+from recommendations.selectors.candidates import candidates_for_many
+from recommendations.selectors.placements import product_page_recommendations
 from tests.factories import ComplementFactory, ProductFactory, UpgradeFactory
 
 pytestmark = pytest.mark.django_db

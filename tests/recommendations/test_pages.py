@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -14,6 +16,8 @@ from tests.factories import (
     CategoryFactory,
     ComplementFactory,
     LadderTierFactory,
+    OrderFactory,
+    OrderLineFactory,
     ProductAttributeValueFactory,
     ProductFactory,
     TierLadderFactory,
@@ -90,8 +94,6 @@ def test_product_page_queries_do_not_grow_with_recommendations_or_tiers(client, 
 
 
 def test_product_page_cold_cache_queries_are_bounded_too(client, publish, django_assert_max_num_queries):
-    from django.core.cache import cache
-
     big = build_product_page(publish, partners=12, tiers=8)
     client.get(big.get_absolute_url())
     cache.clear()
@@ -122,8 +124,6 @@ def test_the_cart_page_shows_complements_upgrades_and_the_shipping_bar(client, p
 
 
 def test_cart_page_queries_do_not_grow_with_lines(client, publish, django_assert_max_num_queries):
-    from django.test import Client
-
     fill_cart(client, publish, lines=2)
     few = count_queries(client, reverse("cart:detail"))
     other = Client()
@@ -160,8 +160,6 @@ def test_the_holdout_group_sees_no_cart_blocks(client, publish):
 
 
 def test_the_confirmation_page_shows_customers_who_bought_x_also_bought(client, publish):
-    from tests.factories import OrderFactory, OrderLineFactory
-
     kettle, mug, jam = ProductFactory.create_batch(3)
     kettle.name = "Enamel Kettle"
     kettle.save()

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from recommendations.models import Exclusion
-from recommendations.selectors import (
+from recommendations.selectors.placements import (
     also_bought,
     basket_recommendations,
     cart_recommendations,
@@ -15,12 +15,14 @@ from recommendations.selectors import (
 )
 from shop.orders.models import Order
 from tests.factories import (
+    AttributeFactory,
     CartLineFactory,
     CategoryFactory,
     ComplementFactory,
     LadderTierFactory,
     OrderFactory,
     OrderLineFactory,
+    ProductAttributeValueFactory,
     ProductFactory,
     TierLadderFactory,
     UpgradeFactory,
@@ -249,8 +251,6 @@ def test_items_already_shown_on_the_page_are_not_repeated(publish):
 
 
 def test_the_tier_chart_marks_the_current_and_recommended_tiers_and_hides_identical_rows():
-    from tests.factories import AttributeFactory, ProductAttributeValueFactory
-
     slices = AttributeFactory(name="Slices", kind="number")
     bagel = AttributeFactory(name="Bagel setting", kind="boolean")
     colour = AttributeFactory(name="Colour")

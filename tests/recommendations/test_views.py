@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from shop.cart.models import Cart, CartLine
@@ -162,8 +163,6 @@ def test_an_upgrade_beyond_the_price_guard_is_refused_even_if_linked(client, toa
 
 
 def test_an_upgrade_of_another_visitors_line_changes_nothing(client, toaster_in_cart, django_user_model):
-    from django.test import Client
-
     _, better, line = toaster_in_cart
     response = Client().post(reverse("recommendations:upgrade-line"), {"line": line.pk, "product": better.pk}, follow=True)
 

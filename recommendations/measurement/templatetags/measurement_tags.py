@@ -9,8 +9,9 @@ register = template.Library()
 
 @register.simple_tag
 def rec_click_url(product, placement, source, anchor=None):
-    """`{% rec_click_url product "product-fbt" item.source anchor=product %}`: a link to the
-    product that records the click for the placement and source."""
+    """`{% rec_click_url item.product placement item.source anchor=product %}`: a link to the
+    product that records the click for the placement and source (their names are the
+    inclusion tag's context, from recommendations.vocabulary)."""
     return click_url(
         product_id=getattr(product, "pk", product),
         placement=placement,

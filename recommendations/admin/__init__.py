@@ -1,28 +1,35 @@
 """Curation admin: inlines on the product page, exclusions, tier ladders, bundles, a
-storefront preview per product and the suggestion queue."""
+storefront preview per product, the suggestion queue and the curation health report.
 
-from django import forms
+Its forms are in `forms.py`, its reads (preview, suggestion queue) in `preview.py`; the
+health report's reads are `recommendations.health`.
+"""
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from catalog.admin import ProductAdmin
 from catalog.models import Product
-from recommendations.forms import (
+from recommendations.admin.forms import (
     BundleForm,
     BundleItemInlineFormSet,
     ComplementInlineFormSet,
     ExclusionForm,
     LadderTierInlineFormSet,
+    SuggestionActionForm,
     UpgradeInlineFormSet,
 )
-from recommendations.models import Bundle, BundleItem, Complement, Exclusion, LadderTier, TierLadder, Upgrade
-from recommendations.selectors.admin import curated_or_excluded, product_preview, suggestion_queue
+from recommendations.admin.preview import curated_or_excluded, product_preview, suggestion_queue
+from recommendations.health import health_report
+from recommendations.models import Bundle, BundleItem, Complement, Exclusion, HealthReport, LadderTier, TierLadder, Upgrade
 from recommendations.services import complement_pin, exclusion_create
+from shop.admin_reports import ReportAdmin
 
 
 class ComplementInline(admin.TabularInline):
@@ -119,12 +126,6 @@ class ComplementAdmin(admin.ModelAdmin):
         return redirect("admin:recommendations_suggestions")
 
 
-class SuggestionActionForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.all())
-    partner = forms.ModelChoiceField(queryset=Product.objects.all())
-    action = forms.ChoiceField(choices=[("pin", "Pin as complement"), ("exclude", "Exclude")])
-
-
 @admin.register(Upgrade)
 class UpgradeAdmin(admin.ModelAdmin):
     list_display = ["product", "upgrade", "pitch", "position"]
@@ -157,8 +158,6 @@ class TierLadderAdmin(admin.ModelAdmin):
     inlines = [LadderTierInline]
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(tier_total=Count("tiers"))
 
     @admin.display(description="Tiers", ordering="tier_total")
@@ -188,5 +187,14 @@ class BundleAdmin(admin.ModelAdmin):
         return format_html("£{} off", obj.discount_value)
 
 
-def preview_url(product_id: int) -> str:
-    return reverse("admin:recommendations_preview", args=[product_id])
+@admin.register(HealthReport)
+class HealthReportAdmin(ReportAdmin):
+    def changelist_view(self, request, extra_context=None):
+        sections = health_report()
+        return self.render_report(
+            request,
+            "admin/recommendations/health.html",
+            "Recommendations health report",
+            sections=sections,
+            problems=sum(section.total for section in sections),
+        )

@@ -1,6 +1,6 @@
-"""Synthetic shoppers driving the storefront through its real URLs, so the recommendations
-dashboard has real figures, and a check that the holdout measurement finds the effect the
-simulation built in.
+"""Synthetic shoppers driving the storefront through its real URLs, so the demo's
+recommendations dashboard has real figures, and a check that the holdout measurement finds
+the effect the simulation built in (`make simulate`).
 
 Every visitor is a Django test Client with a browser user agent, against the current
 database: home page, one product page, maybe a click on a recommendation, and (with
@@ -33,10 +33,11 @@ from django.test.utils import override_settings
 from django.urls import reverse
 
 from catalog.models import Product
-from recommendations.measurement.holdout import CONTROL, TREATMENT
+from recommendations.measurement.holdout import CONTROL, SESSION_GROUP, SESSION_VISITOR, TREATMENT
 from recommendations.measurement.models import Event, Visitor
 from recommendations.measurement.statistics import Summary, compare
-from recommendations.selectors import product_page_recommendations
+from recommendations.selectors.placements import product_page_recommendations
+from recommendations.vocabulary import Placement
 from shop.cart.pricing import calculate_totals
 from shop.orders.models import Order
 
@@ -167,7 +168,7 @@ class Command(BaseCommand):
                 continue
             first = fbt.items[0]
             change = _order_total([product, first.product]) - _order_total([product])
-            offers.append(Offer(product, first.product, "product_fbt", first.source, change))
+            offers.append(Offer(product, first.product, Placement.PRODUCT_FBT, first.source, change))
             if len(offers) == size:
                 break
         return offers
@@ -194,7 +195,7 @@ class Command(BaseCommand):
         get("/")
         offer = rng.choice(offers)
         page = get(offer.product.get_absolute_url()).content.decode()
-        group = client.session.get("rec_group", TREATMENT)
+        group = client.session.get(SESSION_GROUP, TREATMENT)
         shown = group == TREATMENT and f'data-rec-product="{offer.first_item.pk}"' in page
         links = _CLICK_LINK.findall(page)
         buys = rng.random() < options["buy"]
@@ -249,7 +250,7 @@ class Command(BaseCommand):
         if not days:
             return
         delta = timedelta(days=days, minutes=self.rng.randrange(60 * 12))
-        key = client.session.get("rec_visitor", "")
+        key = client.session.get(SESSION_VISITOR, "")
         if key:
             Visitor.objects.filter(key=key).update(first_seen=F("first_seen") - delta)
             Event.objects.filter(visitor_key=key).update(created_at=F("created_at") - delta)

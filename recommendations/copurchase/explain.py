@@ -1,4 +1,5 @@
-"""Explain a pair: the co-purchase statistics of two products in the live snapshot.
+"""Explain a pair: the co-purchase statistics of two products in the live snapshot, for
+staff (the admin page is registered in `admin.py`).
 
 The figures come from the statistics engine's own reader (`pair_stats`); for a pair it
 holds nothing on (neither product keeps the other among its top partners) the report still
@@ -9,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from catalog.models import Product
-from recommendations.copurchase.models import ProductStat
-from recommendations.copurchase.selectors import live_snapshot, pair_stats
+
+from .models import ProductStat
+from .selectors import live_snapshot, pair_stats
 
 
 @dataclass(frozen=True)

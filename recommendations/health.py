@@ -1,5 +1,6 @@
 """The health report: curation that has gone stale, each finding with a link to fix it.
-One query per section, whatever the size of the catalogue."""
+One query per section, whatever the size of the catalogue. Shown in the admin beside the
+curation it checks (`recommendations.admin`)."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,9 +11,8 @@ from django.utils import timezone
 
 from catalog.models import Product
 from recommendations.copurchase.models import PairStat, Snapshot
+from recommendations.measurement.models import Event
 from recommendations.models import Complement, LadderTier, Upgrade
-
-from .models import Event
 
 # Findings listed per section (the most important first); the total is always given.
 SECTION_LIMIT = 25

@@ -1,15 +1,23 @@
-"""Reads for the curation admin: the storefront preview and the suggestion queue."""
+"""Reads for the curation admin: the storefront preview of a product and the suggestion queue."""
 
 from dataclasses import dataclass
 
 from django.db.models import Q
 
 from catalog.models import Product
+from recommendations.copurchase.models import Snapshot
 from recommendations.copurchase.selectors import Partner, live_snapshot, partners_for_many
 from recommendations.models import Complement, Exclusion
 from recommendations.selectors.candidates import candidates_for_many
-from recommendations.selectors.placements import ProductPageRecommendations, basket_recommendations, product_page_recommendations
-from recommendations.selectors.ranking import Recommendation, fetch_products, recommendable
+from recommendations.selectors.guards import recommendable
+from recommendations.selectors.placements import (
+    ProductPageRecommendations,
+    Recommendation,
+    basket_recommendations,
+    product_page_recommendations,
+)
+from recommendations.selectors.products import display_products, fresh_products
+from recommendations.vocabulary import Source
 
 # The queue looks at the partners of the best sellers: the strongest pairs (most orders
 # together) are necessarily among them.
@@ -21,7 +29,7 @@ QUEUE_PARTNERS = 5
 class PoolRow:
     product: Product | None
     product_id: int
-    source: str
+    source: Source
     pitch: str
     partner: Partner | None
     status: str  # "shown", or why not
@@ -33,7 +41,7 @@ class ProductPreview:
     page: ProductPageRecommendations
     cart: list[Recommendation]
     pool: list[PoolRow]
-    snapshot: object | None
+    snapshot: Snapshot | None
 
 
 def product_preview(*, product: Product) -> ProductPreview:
@@ -43,11 +51,12 @@ def product_preview(*, product: Product) -> ProductPreview:
     cart = basket_recommendations(product_ids=[product.pk], limit=4)
     entry = candidates_for_many([product.pk]).get(product.pk)
     pool_candidates = list(entry.complements) if entry else []
-    products = fetch_products({c.product_id for c in pool_candidates})
+    fresh = fresh_products({c.product_id for c in pool_candidates})
+    products = display_products(fresh, fresh)
     shown = {item.product_id for item in page.fbt.items} if page.fbt else set()
     rows = []
     for candidate in pool_candidates:
-        offered = products.get(candidate.product_id)
+        offered = fresh.get(candidate.product_id)
         if candidate.product_id in shown:
             status = "shown"
         elif offered is None:
@@ -56,7 +65,12 @@ def product_preview(*, product: Product) -> ProductPreview:
             status = "out of stock"
         else:
             status = "below the block limit"
-        rows.append(PoolRow(offered, candidate.product_id, candidate.source, candidate.pitch, candidate.partner, status))
+        rows.append(
+            PoolRow(
+                products.get(candidate.product_id), candidate.product_id, candidate.source, candidate.pitch,
+                candidate.partner, status,
+            )
+        )
     return ProductPreview(product=product, page=page, cart=cart, pool=rows, snapshot=live_snapshot())
 
 

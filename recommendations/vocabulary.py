@@ -1,0 +1,47 @@
+"""The words recommendations are recorded with: where one was shown (placement) and where
+it came from (source). Every placement and source string in the code is one of these.
+
+They are stored on cart lines and order lines (`rec_placement`, `rec_source`), on
+measurement events and in the signed click links of pages and e-mails. The storefront
+(`shop.cart`, `shop.orders`) does not import this module: its columns take any short
+lowercase slug (`shop.cart.services.rec_origin_from_values`), so the cart and the orders
+work without the recommendations app and a tampered form can store nothing but a
+harmless label. The measurement app's own table uses these as its choices.
+
+A leaf module: it imports nothing from the project, so every layer may use it.
+"""
+
+from django.db import models
+
+
+class Placement(models.TextChoices):
+    """Where a recommendation was shown."""
+
+    PRODUCT_FBT = "product_fbt", "Product page: frequently bought together"
+    PRODUCT_TIERS = "product_tiers", "Product page: tier chart"
+    PRODUCT_UPGRADE = "product_upgrade", "Product page: upgrade offer"
+    PRODUCT_BUNDLE = "product_bundle", "Product page: bundle"
+    CART_COMPLETE = "cart_complete", "Cart: complete your purchase"
+    CART_UPGRADE = "cart_upgrade", "Cart: line upgrade"
+    CART_SHIPPING = "cart_shipping", "Cart: free-delivery fillers"
+    CHECKOUT_ADDONS = "checkout_addons", "Checkout: add-ons"
+    CONFIRMATION = "confirmation", "Confirmation: customers who bought this also bought"
+    EMAIL_POST_PURCHASE = "email_post_purchase", "E-mail: after the purchase"
+    EMAIL_ABANDONED_CART = "email_abandoned_cart", "E-mail: abandoned cart"
+
+
+class Source(models.TextChoices):
+    """Where a recommendation came from."""
+
+    CURATED = "curated", "Staff pick"
+    COPURCHASE = "copurchase", "Bought together (statistics)"
+    CATEGORY = "category", "Bought with the category"
+    BESTSELLER = "bestseller", "Category best seller"
+    UPGRADE = "upgrade", "Curated upgrade"
+    LADDER = "ladder", "Tier ladder"
+    BUNDLE = "bundle", "Bundle"
+
+
+# The sources that say "goes with this product" (as opposed to fallbacks and upgrades):
+# an item complementing several cart lines ranks first, and gap fillers prefer them.
+COMPLEMENT_SOURCES = frozenset({Source.CURATED, Source.COPURCHASE})
