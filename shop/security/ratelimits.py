@@ -61,12 +61,14 @@ def posted_email(request) -> str | None:
     return f"email:{email}" if email else None
 
 
-def _key_value(key_name: str, request) -> str | None:
+def _ratelimit_key(key_name: str, request):
+    """The `key` argument for django-ratelimit, or None when the request has no such value."""
     if key_name == "ip":
-        return "ip"  # django-ratelimit's own key: RATELIMIT_IP_META_KEY, then the /64 mask
-    if key_name == "session":
-        return visitor_key(request)
-    return posted_email(request)
+        return "ip"  # the library's own: RATELIMIT_IP_META_KEY (client_ip), then the IPv6 /64 mask
+    value = visitor_key(request) if key_name == "session" else posted_email(request)
+    if value is None:
+        return None
+    return lambda group, request: value
 
 
 def rate_limit_check(request, *, rule_name: str) -> Refusal | None:
@@ -78,16 +80,10 @@ def rate_limit_check(request, *, rule_name: str) -> Refusal | None:
     refusal = None
     for key_name in KEY_NAMES:
         rate = rule.get(key_name)
-        value = _key_value(key_name, request) if rate else None
-        if value is None:
+        key = _ratelimit_key(key_name, request) if rate else None
+        if key is None:
             continue
-        usage = get_usage(
-            request,
-            group=f"{rule_name}:{key_name}",
-            key=value if key_name == "ip" else (lambda group, request, value=value: value),
-            rate=rate,
-            increment=True,
-        )
+        usage = get_usage(request, group=f"{rule_name}:{key_name}", key=key, rate=rate, increment=True)
         if usage is not None and usage["should_limit"] and refusal is None:
             refusal = Refusal(rule=rule_name, key=key_name, retry_after=max(usage["time_left"], 1))
     if refusal is not None:

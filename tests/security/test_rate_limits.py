@@ -186,7 +186,6 @@ def test_behind_a_proxy_each_forwarded_client_is_counted_on_its_own(small_limits
 
 def test_switched_off_nothing_is_limited(small_limits, settings):
     settings.RATE_LIMITS_ENABLED = False
-    settings.RATELIMIT_ENABLE = False
     product = ProductFactory(stock=50)
     shopper = browser()
     for _ in range(8):
