@@ -279,6 +279,8 @@ AXES_DISABLE_ACCESS_LOG = True
 # A success must not wipe the failures: with per-IP lockout an attacker holding one account
 # could otherwise reset their address's count between guesses at other accounts.
 AXES_RESET_ON_SUCCESS = False
+# No start-up banner on every manage.py command; failures are still logged (as warnings).
+AXES_VERBOSE = False
 # Requests per client address ("ip") and per visitor ("session": the signed-in customer, or
 # the browser session when there is one) in a fixed window: "30/m", "5/h". Only POSTs count
 # (the pages that show the forms are never limited); the limit is checked before the view
