@@ -35,12 +35,21 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
+# A development .env, written once by the development targets (demo, run, simulate, test)
+# and never overwritten (git-ignored): DEBUG=true and a random SECRET_KEY, so that every
+# `.venv/bin/python manage.py …` in the README works as written. Settings read it; variables
+# set in the environment win over it. `make serve` never writes it.
+.env:
+	@printf '%s\n' '# Written by `make` for development; see .env.example for production.' \
+	  'DEBUG=true' "SECRET_KEY=dev-$$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 60)" > .env
+	@echo "Wrote .env (DEBUG=true, a random SECRET_KEY) for development"
+
 venv: $(STAMP)
 
 migrate: venv
 	$(PY) manage.py migrate --noinput -v0
 
-demo: migrate
+demo: .env migrate
 	$(PY) manage.py load_demo
 	$(PY) manage.py refresh_recommendations
 
@@ -63,7 +72,7 @@ browser-deps:
 	  fi; \
 	fi
 
-test: venv browser-deps
+test: venv browser-deps .env
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

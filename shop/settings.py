@@ -1,34 +1,60 @@
 """Tandem settings, read from the environment (and an optional `.env`) by django-environ.
 
-Every default lives here. Development needs no environment at all: SQLite, Celery tasks
-executed in-process, local-memory cache and console e-mail. Production sets DEBUG=false,
-SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
+Every default lives here. Development needs no environment beyond the `.env` that `make`
+writes once (DEBUG=true and a random SECRET_KEY): SQLite, Celery tasks executed in-process,
+local-memory cache and console e-mail. Production sets DEBUG=false, SECRET_KEY,
+ALLOWED_HOSTS, DATABASE_URL and REDIS_URL; DEBUG defaults to false so that a forgotten
+variable never serves a debug page to the public.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env")
+# Real environment variables win over the file (django-environ only sets what is missing).
+ENV_FILE = Path(env("ENV_FILE", default=str(BASE_DIR / ".env")))
+if ENV_FILE.is_file():
+    env.read_env(ENV_FILE)
 
 # GENERAL
 DEBUG = env.bool("DEBUG", default=False)
-# In production the secret has no default, so a missing one fails at start.
-SECRET_KEY = env("SECRET_KEY") if not DEBUG else env("SECRET_KEY", default="dev-only-insecure-key-not-for-production")
+if DEBUG:
+    SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-not-for-production")
+else:
+    # In production the secret has no default, and a placeholder is refused, so a missing
+    # or copied-over value fails at start instead of signing sessions with a known key.
+    SECRET_KEY = env("SECRET_KEY", default="")
+    if len(SECRET_KEY) < 50 or "change-me" in SECRET_KEY or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "Set the SECRET_KEY environment variable to a random value of 50 characters or more "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(64))'). For development, "
+            "`make run` writes a .env with DEBUG=true and a random key; see README."
+        )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+
+
+def _filled_in(name: str, value: str) -> str:
+    """A production value left empty (as .env.example ships them) stops the start."""
+    if not DEBUG and not value:
+        raise ImproperlyConfigured(f"{name} is empty: fill it in (see .env.example).")
+    return value
+
+
+_filled_in("ALLOWED_HOSTS", ",".join(ALLOWED_HOSTS))
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 TIME_ZONE = env("TIME_ZONE", default="Europe/London")
 LANGUAGE_CODE = "en-gb"
 USE_I18N = True
 USE_TZ = True
 SITE_NAME = env("SITE_NAME", default="Tandem")
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = _filled_in("SITE_URL", env("SITE_URL", default="http://127.0.0.1:8000"))
 
 # APPS
 INSTALLED_APPS = [
@@ -40,12 +66,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "catalog",
     "shop.cart",
     "shop.orders",
     "shop.checkout",
     "shop.accounts",
     "shop.demo",
+    "shop.security",
     "recommendations",
     "recommendations.copurchase",
     "recommendations.measurement",
@@ -63,6 +91,10 @@ MIDDLEWARE = [
     "recommendations.measurement.middleware.HoldoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers 429 before a rate-limited view runs (see ABUSE AND LIMITS).
+    "shop.security.middleware.RateLimitMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the shop's 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -116,6 +148,11 @@ else:
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:orders"
 LOGOUT_REDIRECT_URL = "home"
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -166,6 +203,8 @@ _smtp_options = {
     "use_tls": env.bool("EMAIL_USE_TLS", default=False),
     "timeout": env.int("EMAIL_TIMEOUT", default=10),
 }
+if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
+    _filled_in("EMAIL_HOST", _smtp_options["host"])
 MAILERS = {
     "default": {
         "BACKEND": EMAIL_BACKEND_PATH,
@@ -179,11 +218,19 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy (nginx, a load balancer) that sets X-Forwarded-Proto and appends the
+# client's address to X-Forwarded-For. Only then are those headers believed: without a proxy
+# a client could send them itself, to pass as HTTPS or to dodge the per-IP rate limits.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+# How many proxies append to X-Forwarded-For; the client is that many entries from the right.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 30)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+CSRF_FAILURE_VIEW = "shop.security.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 # CELERY
@@ -232,6 +279,58 @@ FREE_SHIPPING_THRESHOLD = Decimal(env("FREE_SHIPPING_THRESHOLD", default="50.00"
 SHIPPING_FLAT_RATE = Decimal(env("SHIPPING_FLAT_RATE", default="4.95"))
 MAX_LINE_QUANTITY = 99
 PRODUCTS_PER_PAGE = 24
+
+# ABUSE AND LIMITS
+# Failed logins (django-axes): after LOGIN_FAILURE_LIMIT failures for one account, or from
+# one client address, logins are refused (even with the right password) until
+# LOGIN_COOLOFF_MINUTES have passed since the last failure; the shop's 429 page says so.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_LOCKOUT_CALLABLE = "shop.security.views.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "shop.security.clientip.client_ip"
+# Only failures are kept (AccessAttempt); successful logins are not logged with IP and agent.
+AXES_DISABLE_ACCESS_LOG = True
+# A success must not wipe the failures: with per-IP lockout an attacker holding one account
+# could otherwise reset their address's count between guesses at other accounts.
+AXES_RESET_ON_SUCCESS = False
+# No start-up banner on every manage.py command; failures are still logged (as warnings).
+AXES_VERBOSE = False
+# Requests per client address ("ip") and per visitor ("session": the signed-in customer, or
+# the browser session when there is one) in a fixed window: "30/m", "5/h". Only POSTs count
+# (the pages that show the forms are never limited); the limit is checked before the view
+# runs, so a refused request changes nothing. Every view of a group shares its counters.
+# Counters live in the default cache: with Redis they are shared by every worker (without
+# it, each process counts alone). If the cache fails the request is let through.
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+RATE_LIMITS = {
+    "cart_add": {
+        "views": [
+            "cart:add",
+            "recommendations:add",
+            "recommendations:add-fbt",
+            "recommendations:add-bundle",
+            "recommendations:upgrade-line",
+        ],
+        "ip": "60/m",
+        "session": "30/m",
+    },
+    # The details step names the address that order and reminder e-mails go to.
+    "checkout_details": {"views": ["checkout:start"], "ip": "30/h", "session": "15/h"},
+    # Every order sends a confirmation quoting what was typed: the e-mails one visitor can cause.
+    "checkout_place": {"views": ["checkout:place"], "ip": "10/h", "session": "5/h"},
+    "signup": {"views": ["accounts:signup"], "ip": "10/h", "session": "5/h"},
+    # "email": per address asked for, so nobody can fill a stranger's inbox from many addresses.
+    "password_reset": {"views": ["accounts:password_reset"], "ip": "10/h", "session": "5/h", "email": "3/h"},
+}
+RATELIMIT_ENABLE = RATE_LIMITS_ENABLED
+RATELIMIT_IP_META_KEY = "shop.security.clientip.client_ip"
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_CACHE_PREFIX = "rl:"
+# Cart caps: different products in one cart (each product at most MAX_LINE_QUANTITY).
+MAX_CART_LINES = env.int("MAX_CART_LINES", default=50)
+# At most one abandoned-cart reminder per address in this many days, however many carts.
+FOLLOWUP_ABANDONED_CART_COOLDOWN_DAYS = env.int("FOLLOWUP_ABANDONED_CART_COOLDOWN_DAYS", default=7)
 
 # RECOMMENDATIONS (placements; the statistics engine has its own section)
 RECOMMENDATIONS_PRODUCT_PAGE_LIMIT = env.int("RECOMMENDATIONS_PRODUCT_PAGE_LIMIT", default=3)

@@ -18,6 +18,10 @@ urlpatterns = [
     path("", include("catalog.urls")),
 ]
 
+# 400, 403 and 404 use Django's handlers with the shop's templates (they extend base.html);
+# the 500 page is rendered without the request or the database.
+handler500 = "shop.security.views.server_error"
+
 if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),

@@ -1,5 +1,8 @@
 from django.contrib import admin
 
+from shop.accounts.models import MarketingConsent
+from shop.accounts.services import marketing_consent_withdraw
+
 from .models import FollowUp, OptOut
 
 
@@ -11,6 +14,8 @@ class OptOutAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.email = obj.email.strip().lower()
         super().save_model(request, obj, form, change)
+        # Consent is what sending checks: an opt-out added by staff withdraws it.
+        marketing_consent_withdraw(email=obj.email, source=MarketingConsent.Source.STAFF)
 
 
 @admin.register(FollowUp)

@@ -5,7 +5,10 @@ from django.db.models import Q
 
 
 class OptOut(models.Model):
-    """An address that asked for no follow-up e-mails. Stored lower-cased."""
+    """An address that asked for no follow-up e-mails, stored lower-cased: the record of
+    the unsubscribe. What sending checks is the address's marketing consent
+    (shop.accounts.MarketingConsent), which the unsubscribe withdrew; a later opt-in
+    (ticked again at checkout) is a new consent."""
 
     email = models.EmailField(unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

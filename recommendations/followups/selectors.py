@@ -7,26 +7,31 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Lower
 
 from recommendations.selectors.placements import Recommendation, basket_recommendations
+from shop.accounts.models import MarketingConsent
 from shop.cart.models import Cart, CartLine
 from shop.orders.models import Order, OrderLine
 
-from .models import FollowUp, OptOut
+from .models import FollowUp
 
 # Orders shipped longer ago than their delay plus this are left alone: switching the e-mails
 # on must not write to every customer of the last year.
 LATE_LIMIT_DAYS = 7
 # Carts idle longer than this are not worth a reminder any more.
 CART_MAX_IDLE_DAYS = 7
-# At most one cart reminder per address in this many days, whatever carts they leave.
-CART_REMINDER_COOLDOWN_DAYS = 7
 # Rows examined per beat run; whatever is left is picked up by the next run.
 BATCH_SIZE = 200
 POST_PURCHASE_ITEMS = 3
 CART_COMPLEMENT_ITEMS = 1
 
 
-def _opted_out(email_field: str = "email"):
-    return Exists(OptOut.objects.filter(email=Lower(OuterRef(email_field))))
+def _consented(email_field: str = "email"):
+    """The address agreed to marketing e-mail (shop.accounts); unsubscribing withdraws it."""
+    return Exists(MarketingConsent.objects.opted_in().filter(email=Lower(OuterRef(email_field))))
+
+
+def cart_reminder_cooldown_start(*, now: datetime) -> datetime:
+    """Reminders sent since this moment count against FOLLOWUP_ABANDONED_CART_COOLDOWN_DAYS."""
+    return now - timedelta(days=settings.FOLLOWUP_ABANDONED_CART_COOLDOWN_DAYS)
 
 
 def post_purchase_delay(order: Order) -> timedelta:
@@ -42,7 +47,7 @@ def post_purchase_delay(order: Order) -> timedelta:
 
 def post_purchase_due(*, now: datetime) -> list[Order]:
     """Shipped orders whose delay has passed, with no follow-up yet, to addresses that
-    haven't opted out. Two queries (orders, then their lines)."""
+    agreed to marketing e-mail. Two queries (orders, then their lines)."""
     delays = [settings.FOLLOWUP_POST_PURCHASE_DAYS, *settings.FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY.values()]
     orders = (
         Order.objects.filter(
@@ -52,7 +57,7 @@ def post_purchase_due(*, now: datetime) -> list[Order]:
         )
         .exclude(email="")
         .filter(~Exists(FollowUp.objects.filter(kind=FollowUp.Kind.POST_PURCHASE, order=OuterRef("pk"))))
-        .filter(~_opted_out())
+        .filter(_consented())
         .select_related("user")
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("product__category")))
         .order_by("shipped_at", "pk")[:BATCH_SIZE]
@@ -90,8 +95,10 @@ def post_purchase_picks(*, order: Order) -> list[Recommendation]:
 
 
 def abandoned_carts_due(*, now: datetime) -> list[Cart]:
-    """Carts with a known address, idle for FOLLOWUP_ABANDONED_CART_HOURS, not ordered since,
-    not reminded in this state, and no reminder to that address lately."""
+    """Carts with a known address that agreed to marketing e-mail, idle for
+    FOLLOWUP_ABANDONED_CART_HOURS, not ordered since, not reminded in this state, and no
+    reminder to that address within the cooldown. One cart per address (the most recently
+    changed): the claim enforces the cooldown too, this just spares the others' work."""
     idle_before = now - timedelta(hours=settings.FOLLOWUP_ABANDONED_CART_HOURS)
     ordered_since = Order.objects.filter(
         Q(email__iexact=OuterRef("email")) | Q(user_id=OuterRef("user_id"), user__isnull=False),
@@ -103,13 +110,13 @@ def abandoned_carts_due(*, now: datetime) -> list[Cart]:
     reminded_lately = FollowUp.objects.filter(
         kind=FollowUp.Kind.ABANDONED_CART,
         email=Lower(OuterRef("email")),
-        created_at__gte=now - timedelta(days=CART_REMINDER_COOLDOWN_DAYS),
+        created_at__gte=cart_reminder_cooldown_start(now=now),
     )
     carts = (
         Cart.objects.exclude(email="")
         .filter(updated_at__lte=idle_before, updated_at__gte=now - timedelta(days=CART_MAX_IDLE_DAYS))
         .filter(Exists(CartLine.objects.filter(cart=OuterRef("pk"))))
-        .filter(~Exists(ordered_since), ~Exists(reminded), ~Exists(reminded_lately), ~_opted_out())
+        .filter(~Exists(ordered_since), ~Exists(reminded), ~Exists(reminded_lately), _consented())
         .select_related("user")
         .prefetch_related(
             Prefetch(
@@ -119,7 +126,10 @@ def abandoned_carts_due(*, now: datetime) -> list[Cart]:
         )
         .order_by("updated_at", "pk")[:BATCH_SIZE]
     )
-    return list(carts)
+    newest_per_address = {}
+    for cart in carts:
+        newest_per_address[cart.email.lower()] = cart
+    return sorted(newest_per_address.values(), key=lambda cart: (cart.updated_at, cart.pk))
 
 
 def cart_complement(*, cart: Cart) -> list[Recommendation]:

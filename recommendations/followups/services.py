@@ -4,6 +4,10 @@ Sending is at most once: the FollowUp row is claimed (its unique constraint deci
 overlapping runs) and committed before the e-mail goes out; if sending fails the claim is
 withdrawn so the next run tries again. A crash between the two loses one e-mail rather than
 sending it twice, the right way round for marketing mail.
+
+The claim also decides who may be written to at all: the address's marketing consent is
+re-read under a row lock, which serialises claims for one address, so a withdrawal just
+before wins and a second cart reminder within the cooldown finds the first one.
 """
 
 import logging
@@ -12,19 +16,40 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shop.accounts.models import MarketingConsent
+from shop.accounts.services import marketing_consent_withdraw
 from shop.cart.models import Cart
 from shop.cart.services import SESSION_CART_ID, cart_get_for_request, cart_merge
 
 from . import emails
 from .models import FollowUp, OptOut
-from .selectors import abandoned_carts_due, cart_complement, post_purchase_due, post_purchase_picks
+from .selectors import (
+    abandoned_carts_due,
+    cart_complement,
+    cart_reminder_cooldown_start,
+    post_purchase_due,
+    post_purchase_picks,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def _claim(**fields) -> FollowUp | None:
+    """The FollowUp row that makes this e-mail go out once, or None: another run got there
+    first, the address has no consent (any more), or it had a cart reminder lately."""
     try:
         with transaction.atomic():
+            consent = MarketingConsent.objects.select_for_update().filter(email=fields["email"], opted_in=True)
+            if not consent.values_list("pk", flat=True).first():
+                return None
+            if fields["kind"] == FollowUp.Kind.ABANDONED_CART and (
+                FollowUp.objects.filter(
+                    kind=FollowUp.Kind.ABANDONED_CART,
+                    email=fields["email"],
+                    created_at__gte=cart_reminder_cooldown_start(now=timezone.now()),
+                ).exists()
+            ):
+                return None
             return FollowUp.objects.create(**fields)
     except IntegrityError:
         return None  # another run got there first
@@ -104,8 +129,10 @@ def abandoned_carts_send_due(*, now=None) -> RunResult:
 
 
 def opt_out(*, email: str) -> OptOut:
-    """Stop follow-up e-mails to this address (idempotent)."""
+    """Stop follow-up e-mails to this address (idempotent): its marketing consent is
+    withdrawn, and the opt-out kept as the record of the unsubscribe."""
     optout, _ = OptOut.objects.get_or_create(email=email.strip().lower())
+    marketing_consent_withdraw(email=email, source=MarketingConsent.Source.UNSUBSCRIBE)
     return optout
 
 

@@ -63,3 +63,11 @@ class EmailAuthenticationForm(AuthenticationForm):
             return value
         usernames = list(User.objects.filter(email__iexact=value).values_list("username", flat=True)[:2])
         return usernames[0] if len(usernames) == 1 else value.lower()
+
+
+class EmailPreferencesForm(forms.Form):
+    marketing = forms.BooleanField(
+        label="E-mail me now and then about things that go with what I buy",
+        required=False,
+        help_text="At most a note after delivery and a reminder of a cart left behind. Order e-mails always come.",
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
     path("orders/", views.orders, name="orders"),
+    path("email-preferences/", views.email_preferences, name="email_preferences"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

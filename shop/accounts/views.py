@@ -11,7 +11,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from shop.orders.selectors import orders_for_customer
 
-from .forms import EmailAuthenticationForm, SignUpForm
+from .forms import EmailAuthenticationForm, EmailPreferencesForm, SignUpForm
+from .selectors import marketing_consent_for_user
+from .services import marketing_consent_set_for_user
 
 ORDERS_PER_PAGE = 20
 
@@ -84,3 +86,22 @@ def signup(request):
 def orders(request):
     page = Paginator(orders_for_customer(user=request.user), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "accounts/orders.html", {"page": page, "orders": page.object_list})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def email_preferences(request):
+    """The signed-in customer's marketing e-mail consent."""
+    if request.method == "POST":
+        form = EmailPreferencesForm(request.POST)
+        if form.is_valid():
+            opted_in = form.cleaned_data["marketing"]
+            marketing_consent_set_for_user(user=request.user, opted_in=opted_in)
+            messages.success(
+                request,
+                "Thanks: we’ll send you the occasional idea." if opted_in else "Done: no more marketing e-mails.",
+            )
+            return redirect("accounts:email_preferences")
+    else:
+        form = EmailPreferencesForm(initial={"marketing": marketing_consent_for_user(user=request.user)})
+    return render(request, "accounts/email_preferences.html", {"form": form})

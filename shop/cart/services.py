@@ -121,6 +121,21 @@ def _check_can_buy(*, product: Product, quantity: int) -> None:
         raise CartError(message, code="quantity")
 
 
+def _too_many_lines_message() -> str:
+    return (
+        f"Your cart can hold up to {settings.MAX_CART_LINES} different items. "
+        "Remove something to make room, or check out what you have first."
+    )
+
+
+def _check_room_for_a_line(cart: Cart) -> None:
+    """Refuse a new line when the cart has MAX_CART_LINES already. The cart row is locked
+    first, so two adds at once can't both take the last place."""
+    Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk", flat=True).first()
+    if CartLine.objects.filter(cart=cart).count() >= settings.MAX_CART_LINES:
+        raise CartError(_too_many_lines_message(), code="too_many_lines")
+
+
 REC_FIELDS = ["rec_placement", "rec_source", "rec_anchor", "rec_added_at"]
 
 
@@ -155,6 +170,7 @@ def cart_add_product(*, cart: Cart, product: Product, quantity: int = 1, origin:
         )
     _check_can_buy(product=product, quantity=current + quantity)
     if line is None:
+        _check_room_for_a_line(cart)
         line = CartLine(cart=cart, product=product, quantity=quantity)
         # A line added by hand keeps no recommendation origin; one added from a
         # recommendation keeps the first recommendation that brought it in.
@@ -245,19 +261,40 @@ def cart_swap_line(*, cart: Cart, line_id: int, product: Product, origin: RecOri
     return result
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class CartMerge:
+    """The merged cart, and the names of the source's products that didn't fit in it."""
+
+    cart: Cart
+    left_out: tuple[str, ...] = ()
+
+
 def cart_merge(*, source: Cart, target: Cart) -> Cart:
+    """cart_merge_lines, for callers that only need the cart."""
+    return cart_merge_lines(source=source, target=target).cart
+
+
+@transaction.atomic
+def cart_merge_lines(*, source: Cart, target: Cart) -> CartMerge:
     """Move the source cart's lines into the target (on login), then delete the source.
 
-    Quantities of a product in both are summed and capped by stock; a line the shop can't
-    supply any more is kept as it is so the cart page can flag it.
+    Quantities of a product in both are summed and capped by stock (and MAX_LINE_QUANTITY);
+    a line the shop can't supply any more is kept as it is so the cart page can flag it.
+    The target keeps all its own lines; the source's new products join it, oldest first,
+    while it has fewer than MAX_CART_LINES, and the rest are left out and reported.
     """
     if source.pk == target.pk:
-        return target
+        return CartMerge(cart=target)
     target_lines = {line.product_id: line for line in CartLine.objects.select_for_update().filter(cart=target)}
+    room = settings.MAX_CART_LINES - len(target_lines)
+    left_out = []
     for line in CartLine.objects.select_for_update().select_related("product").filter(cart=source):
         existing = target_lines.get(line.product_id)
         if existing is None:
+            if room <= 0:
+                left_out.append(line.product.name)
+                continue
+            room -= 1
             line.cart = target
             line.save(update_fields=["cart"])
             continue
@@ -278,10 +315,19 @@ def cart_merge(*, source: Cart, target: Cart) -> Cart:
         target.email = source.email
     target.save()
     source.delete()
-    return target
+    return CartMerge(cart=target, left_out=tuple(left_out))
 
 
-def cart_attach_on_login(*, request, user) -> Cart | None:
+def cart_merge_left_out_message(merge: CartMerge) -> str:
+    names = ", ".join(f"“{name}”" for name in merge.left_out)
+    return (
+        f"Your cart can hold up to {settings.MAX_CART_LINES} different items, so "
+        f"{len(merge.left_out)} from before you signed in {'was' if len(merge.left_out) == 1 else 'were'} "
+        f"not added: {names}."
+    )
+
+
+def cart_attach_on_login(*, request, user) -> CartMerge | None:
     """Give the customer the cart they filled in before signing in.
 
     Called from the user_logged_in signal, after Django has already changed the session
@@ -298,11 +344,11 @@ def cart_attach_on_login(*, request, user) -> Cart | None:
             anonymous.session_key = None
             anonymous.email = anonymous.email or user.email
             anonymous.save()
-            target = anonymous
+            merge = CartMerge(cart=anonymous)
         else:
-            target = cart_merge(source=anonymous, target=target)
+            merge = cart_merge_lines(source=anonymous, target=target)
     request.session.pop(SESSION_CART_ID, None)
-    return target
+    return merge
 
 
 def cart_remember_email(*, cart: Cart, email: str) -> None:

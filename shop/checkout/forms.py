@@ -3,6 +3,13 @@ import re
 from django import forms
 
 from shop.orders.payments import payment_choices
+from shop.security.text import (
+    ADDRESS_LINE_MAX_LENGTH,
+    CITY_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    PersonNameField,
+    SingleLineField,
+)
 
 from .services import ShippingAddress
 
@@ -29,24 +36,26 @@ def normalise_uk_postcode(value: str) -> str:
 class CheckoutDetailsForm(forms.Form):
     email = forms.EmailField(
         label="Email",
-        help_text=(
-            "For your order confirmation and an occasional note on what goes with your order; "
-            "every e-mail has a one-click unsubscribe link."
-        ),
+        help_text="For your order confirmation and delivery updates.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    name = forms.CharField(label="Full name", max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    line1 = forms.CharField(
-        label="Address line 1", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "address-line1"})
+    # The confirmation e-mail quotes these: one line each, capped, no links (shop.security.text).
+    name = PersonNameField(
+        label="Full name", max_length=NAME_MAX_LENGTH, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
-    line2 = forms.CharField(
+    line1 = SingleLineField(
+        label="Address line 1",
+        max_length=ADDRESS_LINE_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    line2 = SingleLineField(
         label="Address line 2",
-        max_length=200,
+        max_length=ADDRESS_LINE_MAX_LENGTH,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
     )
-    city = forms.CharField(
-        label="Town or city", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
+    city = SingleLineField(
+        label="Town or city", max_length=CITY_MAX_LENGTH, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
     )
     postcode = forms.CharField(
         label="Postcode", max_length=20, widget=forms.TextInput(attrs={"autocomplete": "postal-code"})
@@ -59,12 +68,13 @@ class CheckoutDetailsForm(forms.Form):
         help_text="Only used if the courier can't find you.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if len(name) < 2:
-            raise forms.ValidationError("Please enter the recipient's full name.")
-        return name
+    # Unticked unless the shopper ticks it: marketing e-mail needs their say-so.
+    marketing_consent = forms.BooleanField(
+        label="E-mail me now and then about things that go with what I buy",
+        required=False,
+        initial=False,
+        help_text="At most a note after delivery and a reminder of a cart left behind; unsubscribe from any e-mail.",
+    )
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from shop.accounts.models import MarketingConsent
+from shop.accounts.services import marketing_consent_give
 from shop.cart.selectors import cart_overview
 from shop.cart.services import cart_get_for_request, cart_remember_email
 from shop.orders.models import REC_GROUP_SESSION_KEY
@@ -47,6 +49,10 @@ def start(request):
         if form.is_valid():
             request.session[SESSION_DETAILS] = form.cleaned_data
             cart_remember_email(cart=overview.cart, email=form.cleaned_data["email"])
+            if form.cleaned_data["marketing_consent"]:
+                marketing_consent_give(
+                    email=form.cleaned_data["email"], source=MarketingConsent.Source.CHECKOUT, user=request.user
+                )
             return redirect("checkout:review")
     else:
         initial = request.session.get(SESSION_DETAILS) or {}

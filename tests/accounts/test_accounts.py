@@ -138,7 +138,8 @@ def test_a_customer_resets_a_forgotten_password_by_email(client):
         form_page.redirect_chain[-1][0], {"new_password1": "brand-New-Pass-551", "new_password2": "brand-New-Pass-551"}
     )
     assert response.url == reverse("accounts:password_reset_complete")
-    assert client.login(username="zoe@example.com", password="brand-New-Pass-551")
+    logged_in = client.post(reverse("accounts:login"), {"username": "zoe@example.com", "password": "brand-New-Pass-551"})
+    assert logged_in.url == reverse("accounts:orders")
 
 
 def test_asking_to_reset_an_unknown_email_reveals_nothing(client):

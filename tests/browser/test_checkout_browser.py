@@ -2,11 +2,14 @@
 
 import re
 from decimal import Decimal
+from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Product
+from shop.accounts.models import MarketingConsent
 from shop.orders.models import Order
 from tests.factories import CategoryFactory, ProductFactory
 
@@ -48,6 +51,9 @@ def test_a_guest_adds_a_product_changes_the_quantity_checks_out_and_sees_the_con
     page.get_by_label("Address line 1").fill("8 Gay Street")
     page.get_by_label("Town or city").fill("Bath")
     page.get_by_label("Postcode").fill("ba1 2pd")
+    consent = page.get_by_label("E-mail me now and then")
+    expect(consent).not_to_be_checked()
+    consent.check()
     page.get_by_role("button", name="Continue to review").click()
 
     expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
@@ -62,3 +68,25 @@ def test_a_guest_adds_a_product_changes_the_quantity_checks_out_and_sees_the_con
     assert (order.subtotal, order.shipping, order.total) == (Decimal("37.50"), Decimal("4.95"), Decimal("42.45"))
     assert Product.objects.get(pk=product.pk).stock == 3
     expect(page.locator("[data-cart-count]")).to_have_text("0")
+    assert MarketingConsent.objects.opted_in().filter(email="shopper@example.com", opted_in_source="checkout").exists()
+
+
+def test_a_shopper_who_clicks_add_too_fast_sees_the_slow_down_page_and_can_go_back(
+    live_server, page, settings, monkeypatch
+):
+    # The limiter's clock stands still, so the clicks can't straddle two windows.
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: 1_800_000_000.0))
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "cart_add": {**settings.RATE_LIMITS["cart_add"], "session": "2/m"}}
+    product = ProductFactory(name="Tin lantern", slug="tin-lantern", stock=20)
+    page.goto(live_server.url + product.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()  # opens the session
+    for _ in range(2):
+        page.get_by_role("button", name="Add to cart").click()
+        expect(page.locator(".message-success")).to_contain_text("Added")
+
+    page.get_by_role("button", name="Add to cart").click()
+
+    expect(page.get_by_role("heading", name="Please slow down a little")).to_be_visible()
+    expect(page.locator("[data-cart-count]")).to_have_text("3")
+    page.get_by_role("link", name="Back to the shop").click()
+    expect(page).to_have_url(live_server.url + "/")

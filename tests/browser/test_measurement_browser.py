@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 
 from recommendations.followups.services import abandoned_carts_send_due
 from recommendations.measurement.models import Event
+from shop.accounts.models import MarketingConsent
+from shop.accounts.services import marketing_consent_give
 from shop.cart.models import Cart
 from tests.factories import (
     CartFactory,
@@ -99,6 +101,7 @@ def test_a_shopper_restores_their_cart_from_the_reminder_and_unsubscribes(live_s
     cart = CartFactory(email="guest@example.com")
     CartLineFactory(cart=cart, product=toaster, quantity=2)
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now() - timedelta(hours=30))
+    marketing_consent_give(email="guest@example.com", source=MarketingConsent.Source.CHECKOUT)
     abandoned_carts_send_due()
     body = mail.outbox[0].body
     restore = next(w for w in body.split() if "/followups/cart/" in w).split("127.0.0.1:8000")[1]
@@ -116,5 +119,6 @@ def test_a_shopper_restores_their_cart_from_the_reminder_and_unsubscribes(live_s
     page.goto(live_server.url + unsubscribe)
     page.get_by_role("button", name="Unsubscribe guest@example.com").click()
     expect(page.get_by_role("heading", name="You’re unsubscribed")).to_be_visible()
+    assert not MarketingConsent.objects.get(email="guest@example.com").opted_in
     page.screenshot(path=str(SHOTS / "unsubscribed.png"), full_page=True)
     context.close()

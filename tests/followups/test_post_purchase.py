@@ -14,6 +14,8 @@ from recommendations.measurement.clicks import click_target_load
 from shop.orders.models import Order
 from tests.factories import CategoryFactory, OrderFactory, OrderLineFactory, ProductFactory
 
+from .conftest import agree_to_marketing
+
 pytestmark = pytest.mark.django_db
 
 
@@ -118,5 +120,6 @@ def test_each_email_costs_a_fixed_handful_of_queries(kettle_order, django_assert
     for _ in range(5):
         order = OrderFactory(status=Order.Status.SHIPPED, shipped_at=kettle_order.shipped_at)
         OrderLineFactory(order=order, product=kettle_order.lines.get().product)
+        agree_to_marketing(order.email)
     with django_assert_max_num_queries(18 + 5 * 7):
         assert post_purchase_send_due().sent == 6

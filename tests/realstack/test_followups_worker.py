@@ -32,6 +32,8 @@ from tests.factories import (
     ProductFactory,
 )
 
+from tests.followups.conftest import agree_to_marketing
+
 pytestmark = [pytest.mark.realstack, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,6 +133,8 @@ def test_a_real_worker_sends_each_follow_up_once(worker):
     cart = CartFactory(email="guest@example.com")
     CartLineFactory(cart=cart, product=kettle)
     type(cart).objects.filter(pk=cart.pk).update(updated_at=timezone.now() - timedelta(hours=30))
+    for email in ("ada@example.com", "guest@example.com"):
+        agree_to_marketing(email)
 
     # when: the beat's tasks run on the worker, twice
     assert worker.run(send_post_purchase_emails) == {"sent": 1, "skipped": 0, "failed": 0}

@@ -178,7 +178,10 @@ class Command(BaseCommand):
     def _visit(self, number: int, offers: list[Offer], options) -> tuple[str, int | None, int]:
         rng = self.rng
         client = Client(
-            HTTP_USER_AGENT=f"Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36 SimShopper/{number}"
+            HTTP_USER_AGENT=f"Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36 SimShopper/{number}",
+            # Each shopper from an address of their own, as real ones are (the per-IP rate
+            # limits would otherwise count the whole crowd as one visitor).
+            REMOTE_ADDR=f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}",
         )
         made = 0
 
@@ -228,7 +231,7 @@ class Command(BaseCommand):
     def _checkout(self, client, number, get, post) -> int | None:
         details = {
             "email": f"sim{number}@shoppers.example",
-            "name": f"Sim Shopper {number}",
+            "name": f"Sim Shopper {chr(ord('A') + number % 26)}",  # names have no digits
             "line1": f"{number} Test Street",
             "city": "Leeds",
             "postcode": "LS1 1AA",
