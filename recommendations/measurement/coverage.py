@@ -27,9 +27,9 @@ import numpy as np
 
 from .holdout import CONTROL, TREATMENT
 from .statistics import Summary, compare
-from .uplift import GROUPS, Metric, OrderRow, uplift_metrics
+from .uplift import GROUPS, METRICS, Metric, OrderRow, uplift_metrics
 
-METRIC_KEYS = ("aov", "items", "rpv", "conversion")
+METRIC_KEYS = tuple(key for key, _, _ in METRICS)
 
 
 @dataclass(frozen=True)
@@ -150,14 +150,20 @@ def naive_metrics(*, orders: Iterable[OrderRow], visitors: Mapping[str, int], mi
     def conversion(group):
         return Summary.proportion(successes=len(totals[group]), n=max(visitors[group], len(totals[group])))
 
-    def metric(key, t, c):
-        return Metric(key, key, "", compare(treatment=t, control=c, min_sample=min_sample, sample_size=fewest))
-
+    summaries = {
+        "aov": (Summary.of(totals[TREATMENT]), Summary.of(totals[CONTROL])),
+        "items": (Summary.of(items[TREATMENT]), Summary.of(items[CONTROL])),
+        "rpv": (per_visitor(TREATMENT), per_visitor(CONTROL)),
+        "conversion": (conversion(TREATMENT), conversion(CONTROL)),
+    }
     return [
-        metric("aov", Summary.of(totals[TREATMENT]), Summary.of(totals[CONTROL])),
-        metric("items", Summary.of(items[TREATMENT]), Summary.of(items[CONTROL])),
-        metric("rpv", per_visitor(TREATMENT), per_visitor(CONTROL)),
-        metric("conversion", conversion(TREATMENT), conversion(CONTROL)),
+        Metric(
+            key,
+            label,
+            unit,
+            compare(treatment=summaries[key][0], control=summaries[key][1], min_sample=min_sample, sample_size=fewest),
+        )
+        for key, label, unit in METRICS
     ]
 
 
@@ -220,8 +226,9 @@ class StudyResult:
     method: str
     runs: int
     metrics: dict[str, MetricCoverage]
-    orders: dict[str, float]  # mean orders per run, per group
-    buyers_with_several_orders: float  # mean share, both groups
+    orders: dict[str, float]  # mean per run, per group
+    buyers: dict[str, float]  # mean per run, per group
+    repeat_orders: float  # share of the orders that were a buyer's second or later
 
 
 def coverage_study(
@@ -230,10 +237,9 @@ def coverage_study(
     """Run the scenario `runs` times and check every metric's interval against the truth."""
     rng = np.random.default_rng(seed)
     truth = true_effects(scenario)
-    labels = {}
-    results: dict[str, MetricCoverage] = {}
-    order_totals = {group: 0 for group in GROUPS}
-    repeat_share = 0.0
+    results = {key: MetricCoverage(key, label, truth[key]) for key, label, _ in METRICS}
+    orders = {group: 0 for group in GROUPS}
+    buyers = {group: 0 for group in GROUPS}
     for _ in range(runs):
         rows, visitors = simulate_period(scenario, rng)
         if naive:
@@ -241,19 +247,20 @@ def coverage_study(
         else:
             metrics, _ = uplift_metrics(orders=rows, visitors=visitors, min_sample=min_sample)
         for metric in metrics:
-            labels.setdefault(metric.key, metric.label)
-            results.setdefault(metric.key, MetricCoverage(metric.key, metric.label, truth[metric.key])).add(metric)
-        emails = [row.email for row in rows]
+            results[metric.key].add(metric)
+        # (every simulated buyer has one address of their own)
         for group in GROUPS:
-            order_totals[group] += sum(1 for row in rows if row.group == group)
-        repeat_share += 1 - len(set(emails)) / len(emails) if emails else 0.0
+            orders[group] += sum(1 for row in rows if row.group == group)
+            buyers[group] += len({row.email for row in rows if row.group == group})
+    all_orders, all_buyers = sum(orders.values()), sum(buyers.values())
     return StudyResult(
         scenario=scenario,
         method="per order (before)" if naive else "per buyer",
         runs=runs,
-        metrics={key: results[key] for key in METRIC_KEYS if key in results},
-        orders={group: total / runs for group, total in order_totals.items()},
-        buyers_with_several_orders=repeat_share / runs,
+        metrics=results,
+        orders={group: n / runs for group, n in orders.items()},
+        buyers={group: n / runs for group, n in buyers.items()},
+        repeat_orders=1 - all_buyers / all_orders if all_orders else 0.0,
     )
 
 

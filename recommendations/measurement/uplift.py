@@ -24,6 +24,15 @@ from .statistics import Comparison, Summary, compare
 
 GROUPS = (TREATMENT, CONTROL)
 
+# (key, label, unit) of each figure, in the dashboard's order. Conversion is orders per
+# visitor (a visitor ordering twice converts twice), as shops usually count it.
+METRICS = (
+    ("aov", "Average order value", "money"),
+    ("items", "Items per order", "count"),
+    ("rpv", "Revenue per visitor", "money"),
+    ("conversion", "Conversion", "percent"),
+)
+
 
 class OrderRow(NamedTuple):
     """One counted order of the period, as the dashboard reads it."""
@@ -133,23 +142,17 @@ def uplift_metrics(
         )
         return Metric(key, label, unit, comparison)
 
-    def each(summary) -> dict[str, Summary]:
-        return {group: summary(buyers[group], visitors.get(group, 0)) for group in GROUPS}
+    def summary(key: str, group: str) -> Summary:
+        of = buyers[group]
+        if key == "aov":
+            return Summary.of_ratio(numerators=of.revenue, denominators=of.orders)
+        if key == "items":
+            return Summary.of_ratio(numerators=of.items, denominators=of.orders)
+        if key == "rpv":
+            return _per_visitor(of.revenue, visitors=visitors.get(group, 0))
+        return _per_visitor(of.orders, visitors=visitors.get(group, 0))
 
     metrics = [
-        metric(
-            "aov",
-            "Average order value",
-            "money",
-            each(lambda b, _: Summary.of_ratio(numerators=b.revenue, denominators=b.orders)),
-        ),
-        metric(
-            "items",
-            "Items per order",
-            "count",
-            each(lambda b, _: Summary.of_ratio(numerators=b.items, denominators=b.orders)),
-        ),
-        metric("rpv", "Revenue per visitor", "money", each(lambda b, n: _per_visitor(b.revenue, visitors=n))),
-        metric("conversion", "Conversion", "percent", each(lambda b, n: _per_visitor(b.orders, visitors=n))),
+        metric(key, label, unit, {group: summary(key, group) for group in GROUPS}) for key, label, unit in METRICS
     ]
     return metrics, order_counts

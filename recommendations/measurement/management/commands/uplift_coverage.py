@@ -1,0 +1,85 @@
+"""Print how often the dashboard's 95% intervals contain the true effect, per metric, over
+many simulated periods with a known effect (coverage.py says how the periods are drawn and
+what the truth is). No database: the simulated rows go straight to the function the
+dashboard's selector feeds.
+
+    manage.py uplift_coverage --runs 2000
+    manage.py uplift_coverage --runs 400 --before      # and the old per-order intervals
+"""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from recommendations.measurement.coverage import SCENARIOS, StudyResult, coverage_study
+
+TARGET = (0.93, 0.97)
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.4f}" if abs(value) < 1 else f"{value:+.2f}"
+
+
+class Command(BaseCommand):
+    help = "Coverage of the recommendations dashboard's 95% uplift intervals, by simulation."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--runs", type=int, default=1000, help="Simulated periods per scenario (at least 2).")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--scenario",
+            action="append",
+            choices=[s.name for s in SCENARIOS],
+            help="Only this scenario (repeatable); all of them by default.",
+        )
+        parser.add_argument(
+            "--before",
+            action="store_true",
+            help="Also run the intervals as computed before buyers were counted (every order independent).",
+        )
+
+    def handle(self, *args, runs, seed, scenario, before, **options):
+        if runs < 2:
+            raise CommandError("--runs must be at least 2.")
+        scenarios = [s for s in SCENARIOS if not scenario or s.name in scenario]
+        self.stdout.write(
+            f"Coverage of the dashboard's 95% intervals: {runs} simulated periods per scenario, seed {seed}. "
+            f"Target: {TARGET[0]:.0%}–{TARGET[1]:.0%} of runs contain the true effect."
+        )
+        outside = []
+        for number, case in enumerate(scenarios):
+            for naive in (True, False) if before else (False,):
+                started = time.monotonic()
+                result = coverage_study(scenario=case, runs=runs, seed=seed + number, naive=naive)
+                self._table(result, seconds=time.monotonic() - started)
+                if not naive:
+                    outside += [
+                        f"{case.name}: {m.label}"
+                        for m in result.metrics.values()
+                        if not TARGET[0] <= m.coverage <= TARGET[1]
+                    ]
+        self.stdout.write("")
+        if outside:
+            self.stdout.write(f"Outside {TARGET[0]:.0%}–{TARGET[1]:.0%}: " + "; ".join(outside))
+        else:
+            self.stdout.write(f"Every metric of every scenario within {TARGET[0]:.0%}–{TARGET[1]:.0%}.")
+
+    def _table(self, result: StudyResult, *, seconds: float) -> None:
+        case = result.scenario
+        self.stdout.write("")
+        self.stdout.write(
+            f"{case.name} — intervals {result.method}; {case.visitors:,} visitors, {case.control_share:.0%} held out; "
+            f"per run {result.orders['treatment']:,.0f} + {result.orders['control']:,.0f} orders, "
+            f"{result.buyers['treatment']:,.0f} + {result.buyers['control']:,.0f} buyers "
+            f"({result.repeat_orders:.0%} of orders a buyer's second or later); {seconds:.0f} s"
+        )
+        self.stdout.write(
+            f"  {'metric':<22}{'true effect':>12}{'covered':>9}   {'95% CI of coverage':<19}"
+            f"{'too low':>8}{'too high':>9}{'SE / spread':>12}"
+        )
+        for m in result.metrics.values():
+            low, high = m.coverage_interval
+            self.stdout.write(
+                f"  {m.label:<22}{_signed(m.truth):>12}{m.coverage:>9.1%}   {f'[{low:.1%}, {high:.1%}]':<19}"
+                f"{m.missed_low:>8}{m.missed_high:>9}{m.se_ratio:>12.2f}"
+            )
