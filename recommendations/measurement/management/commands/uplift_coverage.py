@@ -75,11 +75,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"  {'metric':<22}{'true effect':>12}{'covered':>9}   {'95% CI of coverage':<19}"
-            f"{'too low':>8}{'too high':>9}{'SE / spread':>12}"
+            f"{'too low':>9}{'too high':>10}{'SE / spread':>13}"
         )
         for m in result.metrics.values():
             low, high = m.coverage_interval
             self.stdout.write(
                 f"  {m.label:<22}{_signed(m.truth):>12}{m.coverage:>9.1%}   {f'[{low:.1%}, {high:.1%}]':<19}"
-                f"{m.missed_low:>8}{m.missed_high:>9}{m.se_ratio:>12.2f}"
+                f"{m.missed_low:>9}{m.missed_high:>10}{m.se_ratio:>13.2f}"
             )
