@@ -160,3 +160,8 @@ def test_the_command_refuses_a_study_of_one_run():
     with pytest.raises(CommandError, match="at least 2"):
         call_command("uplift_coverage", runs=1, stdout=StringIO())
 
+
+
+def test_the_command_refuses_a_period_too_small_to_simulate():
+    with pytest.raises(CommandError, match="--visitors must be at least 100"):
+        call_command("uplift_coverage", runs=10, visitors=20, stdout=StringIO())

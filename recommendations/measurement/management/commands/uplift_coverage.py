@@ -5,9 +5,12 @@ dashboard's selector feeds.
 
     manage.py uplift_coverage --runs 2000
     manage.py uplift_coverage --runs 400 --before      # and the old per-order intervals
+    manage.py uplift_coverage --scenario "a month, 10% holdout" --visitors 12000   # a smaller shop
 """
 
+import math
 import time
+from dataclasses import replace
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -33,15 +36,22 @@ class Command(BaseCommand):
             help="Only this scenario (repeatable); all of them by default.",
         )
         parser.add_argument(
+            "--visitors", type=int, default=None, help="Visitors per period instead of the scenario's own (its size)."
+        )
+        parser.add_argument(
             "--before",
             action="store_true",
             help="Also run the intervals as computed before buyers were counted (every order independent).",
         )
 
-    def handle(self, *args, runs, seed, scenario, before, **options):
+    def handle(self, *args, runs, seed, scenario, visitors, before, **options):
         if runs < 2:
             raise CommandError("--runs must be at least 2.")
+        if visitors is not None and visitors < 100:
+            raise CommandError("--visitors must be at least 100.")
         scenarios = [s for s in SCENARIOS if not scenario or s.name in scenario]
+        if visitors is not None:
+            scenarios = [replace(s, visitors=visitors) for s in scenarios]
         self.stdout.write(
             f"Coverage of the dashboard's 95% intervals: {runs} simulated periods per scenario, seed {seed}. "
             f"Target: {TARGET[0]:.0%}–{TARGET[1]:.0%} of runs contain the true effect."
@@ -59,6 +69,11 @@ class Command(BaseCommand):
                         if not TARGET[0] <= m.coverage <= TARGET[1]
                     ]
         self.stdout.write("")
+        margin = 1.96 * math.sqrt(0.95 * 0.05 / runs)
+        self.stdout.write(
+            f"With {runs} runs a coverage figure near 95% is itself uncertain by about ±{margin * 100:.1f} points "
+            "(its 95% CI is in the table)."
+        )
         if outside:
             self.stdout.write(f"Outside {TARGET[0]:.0%}–{TARGET[1]:.0%}: " + "; ".join(outside))
         else:
