@@ -3,8 +3,8 @@ with a known effect, run through the dashboard's own code (uplift.uplift_metrics
 
 Each run draws a shop's period: visitors split at random between the groups, each of a
 type that sets how likely they are to buy, how many orders they place and what their items
-cost; a buyer's spend multiplier ties their orders together (the reason orders are not
-independent); in treatment an order takes a recommendation (one more item) with a known
+cost; a buyer's own price level and basket size tie their orders together (the reason
+orders are not independent); in treatment an order takes a recommendation (one more item) with a known
 chance, and some types convert more. The rows go to `uplift_metrics` exactly as the
 selector's query gives them, and each metric's interval is checked against the truth.
 
@@ -264,17 +264,13 @@ def coverage_study(
     )
 
 
-def _types(*types: VisitorType) -> tuple[VisitorType, ...]:
-    return types
-
-
 # A month of a shop with a few repeat orders and a 10% holdout: the holdout is small, and
 # order values are spread as a gift shop's are.
 MONTH = Scenario(
     name="a month, 10% holdout",
     visitors=60_000,
     control_share=0.10,
-    types=_types(VisitorType(1.0, 0.025, 1.05, 0.35, 1.2, 14.0, 0.7)),
+    types=(VisitorType(1.0, 0.025, 1.05, 0.35, 1.2, 14.0, 0.7),),
     accept=0.25,
     rec_price=9.0,
     rec_spread=0.5,
@@ -289,7 +285,7 @@ REGULARS = Scenario(
     name="regulars, several orders each",
     visitors=30_000,
     control_share=0.10,
-    types=_types(
+    types=(
         VisitorType(0.8, 0.03, 1.15, 0.1, 0.8, 12.0, 0.7),
         VisitorType(0.2, 0.20, 1.0, 1.5, 2.0, 16.0, 0.6),
     ),
@@ -306,7 +302,7 @@ BALANCED = Scenario(
     name="balanced 50/50, wholesale",
     visitors=3_000,
     control_share=0.5,
-    types=_types(
+    types=(
         VisitorType(0.7, 0.04, 1.1, 0.5, 3.0, 6.0, 0.9),
         VisitorType(0.3, 0.12, 1.0, 3.0, 6.0, 5.0, 0.9),
     ),

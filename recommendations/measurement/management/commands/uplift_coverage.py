@@ -97,4 +97,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {m.label:<22}{_signed(m.truth):>12}{m.coverage:>9.1%}   {f'[{low:.1%}, {high:.1%}]':<19}"
                 f"{m.missed_low:>9}{m.missed_high:>10}{m.se_ratio:>13.2f}"
+                + (f"   ({result.runs - m.runs} runs without an interval)" if m.runs < result.runs else "")
             )
