@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "catalog",
+    "catalog.reviews",
     "shop.cart",
     "shop.orders",
     "shop.checkout",
@@ -229,6 +230,11 @@ RECOMMENDATIONS_UPGRADE_MAX_FACTOR = Decimal(env("RECOMMENDATIONS_UPGRADE_MAX_FA
 RECOMMENDATIONS_ADDON_MAX_PRICE = Decimal(env("RECOMMENDATIONS_ADDON_MAX_PRICE", default="15.00"))
 RECOMMENDATIONS_CACHE_TIMEOUT = env.int("RECOMMENDATIONS_CACHE_TIMEOUT", default=60 * 60 * 6)
 
+# REVIEWS
+REVIEWS_PER_PAGE = env.int("REVIEWS_PER_PAGE", default=5)
+# The signed link in the "How was it?" e-mail lets a guest review for this many days.
+REVIEW_LINK_MAX_AGE_DAYS = env.int("REVIEW_LINK_MAX_AGE_DAYS", default=60)
+
 # CHECKOUT AND ORDERS
 # The bank-transfer payment provider shows these on the confirmation page and e-mail.
 SHOP_BANK_DETAILS = {
@@ -252,6 +258,8 @@ FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY = env.dict(
     "FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY", cast={"value": int}, default={}
 )
 FOLLOWUP_ABANDONED_CART_HOURS = env.int("FOLLOWUP_ABANDONED_CART_HOURS", default=24)
+# "How was it?": the request for a review, this many days after dispatch.
+FOLLOWUP_REVIEW_REQUEST_DAYS = env.int("FOLLOWUP_REVIEW_REQUEST_DAYS", default=10)
 CELERY_BEAT_SCHEDULE |= {
     "followups-post-purchase": {
         "task": "recommendations.followups.tasks.send_post_purchase_emails",
@@ -260,6 +268,10 @@ CELERY_BEAT_SCHEDULE |= {
     "followups-abandoned-carts": {
         "task": "recommendations.followups.tasks.send_abandoned_cart_emails",
         "schedule": crontab(minute="*/30"),
+    },
+    "followups-review-requests": {
+        "task": "recommendations.followups.tasks.send_review_request_emails",
+        "schedule": crontab(minute=45),
     },
     # Enforces RECOMMENDATIONS_ATTRIBUTION_DAYS on cart lines (see measurement.services).
     "measurement-expire-rec-origins": {

@@ -60,9 +60,10 @@ def _load_display(ids: set[int]) -> dict[int, Product]:
 
 def _fresh_rows(ids: set[int], *, user=None) -> dict[int, Product]:
     """Light Product instances with only what the guards and reasons need, read fresh in one
-    query: price, stock, availability, consumable, name, updated_at and `bought_before`."""
+    query: price, stock, availability, consumable, name, updated_at, the rating (moderation
+    changes it without touching updated_at, the display copies' key) and `bought_before`."""
     fresh = Product.objects.active().filter(pk__in=ids)
-    fields = ["pk", "price", "stock", "is_active", "is_consumable", "updated_at", "name"]
+    fields = ["pk", "price", "stock", "is_active", "is_consumable", "updated_at", "name", "rating_average", "rating_count"]
     if user is not None and user.is_authenticated:
         from shop.orders.models import OrderLine
 
@@ -72,9 +73,10 @@ def _fresh_rows(ids: set[int], *, user=None) -> dict[int, Product]:
     rows = {}
     for row in fresh.values_list(*fields):
         product = Product(
-            id=row[0], price=row[1], stock=row[2], is_active=row[3], is_consumable=row[4], updated_at=row[5], name=row[6]
+            id=row[0], price=row[1], stock=row[2], is_active=row[3], is_consumable=row[4], updated_at=row[5], name=row[6],
+            rating_average=row[7], rating_count=row[8],
         )
-        product.bought_before = row[7] if len(row) > 7 else False
+        product.bought_before = row[9] if len(row) > 9 else False
         rows[product.pk] = product
     return rows
 
@@ -130,7 +132,7 @@ class ProductReader:
             self._displayed.add(pid)
 
 
-FRESH_FIELDS = ("price", "stock", "is_active", "is_consumable", "bought_before")
+FRESH_FIELDS = ("price", "stock", "is_active", "is_consumable", "rating_average", "rating_count", "bought_before")
 
 
 def fetch_products(ids: Iterable[int], *, user=None) -> dict[int, Product]:
