@@ -39,6 +39,7 @@ from shop.demo.history import create_orders, order_number, placed_at
 from shop.demo.images import Artwork, ImageJob
 from shop.demo.ladders import Candidate, find_ladders, parse_name
 from shop.demo.models import DemoLoad
+from shop.demo.reviews import demo_reviews_create
 from shop.demo.stock import DEFAULT_SEED, stock_for
 from shop.orders.models import Order, OrderLine
 
@@ -361,6 +362,7 @@ def demo_load(
             started = time.perf_counter()
             orders, lines = create_orders(data, products, progress)
             report.timed("orders", started)
+            reviews = demo_reviews_create(products={**products, **extra}, seed=seed)
 
             started = time.perf_counter()
             everything = {**products, **extra}
@@ -395,6 +397,7 @@ def demo_load(
         "attribute_values": values + sum(len(spec.attributes) for spec in handmade.PRODUCTS),
         "orders": orders,
         "order_lines": lines,
+        "reviews": reviews,
         "images": pictures,
     }
     return report
