@@ -32,10 +32,7 @@ class StaffReplyFilter(admin.SimpleListFilter):
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
     form = ReviewAdminForm
-    list_display = [
-        "title_with_demo", "product", "stars", "author_name", "status", "is_verified_purchase", "helpful_count",
-        "created_at",
-    ]
+    list_display = ["title_with_demo", "stars", "product", "author_name", "status", "verified", "helpful", "created_at"]
     list_display_links = ["title_with_demo"]
     list_filter = ["status", "rating", "is_verified_purchase", "is_demo", StaffReplyFilter, "created_at"]
     list_select_related = ["product"]
@@ -72,6 +69,14 @@ class ReviewAdmin(admin.ModelAdmin):
     def stars(self, obj):
         return format_html('<span title="{} out of 5" style="color:#b45309;letter-spacing:1px">{}</span>',
                            obj.rating, "★" * obj.rating + "☆" * (5 - obj.rating))
+
+    @admin.display(description="Verified", boolean=True, ordering="is_verified_purchase")
+    def verified(self, obj):
+        return obj.is_verified_purchase
+
+    @admin.display(description="Helpful", ordering="helpful_count")
+    def helpful(self, obj):
+        return obj.helpful_count
 
     def save_model(self, request, obj, form, change):
         try:

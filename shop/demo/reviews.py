@@ -21,8 +21,8 @@ from catalog.reviews.services import product_ratings_refresh
 from shop.orders.models import Order, OrderLine
 
 # Best sellers of the data set that get reviews too.
-POPULAR_PRODUCTS = 12
-REVIEWS_PER_POPULAR = (3, 6)
+POPULAR_PRODUCTS = 16
+REVIEWS_PER_POPULAR = (4, 12)
 # Every n-th generated review waits in the moderation queue instead of being published.
 PENDING_EVERY = 9
 MAX_DEMO_VOTES = 14

@@ -43,7 +43,7 @@ def test_a_guest_reviews_from_a_valid_link_without_signing_in(client, guest_orde
 
 def test_the_link_page_is_kept_out_of_search_engines_and_referrers(client, guest_order, kettle):
     html = client.get(link_url(guest_order, kettle)).content.decode()
-    assert '<meta name="robots" content="noindex">' in html and 'content="no-referrer"' in html
+    assert '<meta name="robots" content="noindex">' in html and 'content="same-origin"' in html
 
 
 def test_the_same_link_edits_the_guests_review_instead_of_adding_one(client, guest_order, kettle):

@@ -41,7 +41,7 @@ def test_the_product_page_shows_the_average_the_distribution_and_the_reviews(cli
     reviews = section(html)
 
     assert 'class="reviews-average-value">3.8<' in reviews
-    assert "4 verified reviews" in reviews
+    assert "4 reviews" in reviews
     shares = re.findall(r'rating-bar-share">(\d+)%', reviews)
     assert shares == ["50", "25", "0", "0", "25"]  # 5★ down to 1★
     assert reviews.count('class="review"') == 4
