@@ -83,7 +83,10 @@ class ProductAdmin(admin.ModelAdmin):
         ("Price and stock", {"fields": ["price", "stock", "is_active", "is_featured", "is_consumable"]}),
         (
             "Statistics",
-            {"fields": ["sales_count", "rating_average", "rating_count", "created_at", "updated_at"], "classes": ["collapse"]},
+            {
+                "fields": ["sales_count", "rating_average", "rating_count", "created_at", "updated_at"],
+                "classes": ["collapse"],
+            },
         ),
     ]
     # A plain list: the recommendations app appends its own inlines to it.

@@ -143,10 +143,11 @@ def rating_distribution(product: Product) -> list[StarShare]:
     """5★ down to 1★, from the product's own columns (no query)."""
     histogram = list(product.rating_histogram or []) + [0] * MAX_RATING
     total = product.rating_count or 0
-    return [
-        StarShare(stars=stars, count=histogram[stars - 1], percent=round(histogram[stars - 1] * 100 / total) if total else 0)
-        for stars in range(MAX_RATING, 0, -1)
-    ]
+    shares = []
+    for stars in range(MAX_RATING, 0, -1):
+        count = histogram[stars - 1]
+        shares.append(StarShare(stars=stars, count=count, percent=round(count * 100 / total) if total else 0))
+    return shares
 
 
 @dataclass

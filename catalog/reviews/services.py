@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 
-from .models import MAX_RATING, HelpfulVote, Review
+from .models import MAX_RATING, MIN_RATING, HelpfulVote, Review
 from .selectors import Reviewer, review_of
 
 AVERAGE_PLACES = Decimal("0.01")
@@ -78,6 +78,8 @@ def review_submit(*, reviewer: Reviewer, product: Product, rating: int, title: s
     """Write the customer's review of `product`, or edit the one they wrote: either way it
     waits for moderation (an edited review leaves the published figures until it is
     published again)."""
+    if not MIN_RATING <= rating <= MAX_RATING:
+        raise ReviewError("Choose a rating from 1 to 5 stars.")
     _lock_products([product.pk])
     review = review_of(reviewer=reviewer, product=product)
     was_published = review is not None and review.status == Review.Status.PUBLISHED
@@ -93,7 +95,6 @@ def review_submit(*, reviewer: Reviewer, product: Product, rating: int, title: s
     review.rejection_reason = ""
     review.moderated_at = None
     review.moderated_by = None
-    review.full_clean(validate_unique=False, validate_constraints=False)
     review.save()
     if was_published:
         product_ratings_refresh(product_ids=[product.pk])

@@ -135,7 +135,10 @@ def send_review_request(*, order, products) -> None:
             url=absolute(product.get_absolute_url()),
             image_url=absolute(product_image_urls(product)["thumb"]),
             review_url=absolute(
-                reverse("reviews:write-from-link", kwargs={"token": review_token(order_id=order.pk, product_id=product.pk)})
+                reverse(
+                    "reviews:write-from-link",
+                    kwargs={"token": review_token(order_id=order.pk, product_id=product.pk)},
+                )
             ),
         )
         for product in products

@@ -147,7 +147,10 @@ def review_requests_due(*, now: datetime) -> list[Order]:
         .filter(~_opted_out())
         .select_related("user")
         .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("product__category").prefetch_related("product__images"))
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.select_related("product__category").prefetch_related("product__images"),
+            )
         )
         .order_by("shipped_at", "pk")[:BATCH_SIZE]
     )

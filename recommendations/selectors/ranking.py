@@ -63,7 +63,8 @@ def _fresh_rows(ids: set[int], *, user=None) -> dict[int, Product]:
     query: price, stock, availability, consumable, name, updated_at, the rating (moderation
     changes it without touching updated_at, the display copies' key) and `bought_before`."""
     fresh = Product.objects.active().filter(pk__in=ids)
-    fields = ["pk", "price", "stock", "is_active", "is_consumable", "updated_at", "name", "rating_average", "rating_count"]
+    fields = ["pk", "price", "stock", "is_active", "is_consumable", "updated_at", "name"]
+    fields += ["rating_average", "rating_count"]
     if user is not None and user.is_authenticated:
         from shop.orders.models import OrderLine
 
@@ -73,9 +74,9 @@ def _fresh_rows(ids: set[int], *, user=None) -> dict[int, Product]:
     rows = {}
     for row in fresh.values_list(*fields):
         product = Product(
-            id=row[0], price=row[1], stock=row[2], is_active=row[3], is_consumable=row[4], updated_at=row[5], name=row[6],
-            rating_average=row[7], rating_count=row[8],
+            id=row[0], price=row[1], stock=row[2], is_active=row[3], is_consumable=row[4], updated_at=row[5], name=row[6]
         )
+        product.rating_average, product.rating_count = row[7], row[8]
         product.bought_before = row[9] if len(row) > 9 else False
         rows[product.pk] = product
     return rows

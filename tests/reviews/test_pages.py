@@ -209,3 +209,16 @@ def test_a_product_name_cannot_break_out_of_the_json_ld_script(client):
     assert "<" not in script and ">" not in script and "&" not in script
     assert json.loads(script)["name"] == hostile.name
     assert "<script>alert" not in html
+
+
+def test_my_orders_offers_to_review_what_was_paid_for(client, kettle):
+    customer = UserFactory()
+    paid = place_order(product=kettle, user=customer)
+    waiting = place_order(product=kettle, user=customer, status="awaiting_payment")
+    client.force_login(customer)
+
+    paid_page = client.get(reverse("orders:detail", kwargs={"number": paid.number})).content.decode()
+    waiting_page = client.get(reverse("orders:detail", kwargs={"number": waiting.number})).content.decode()
+
+    assert reverse("reviews:write", kwargs={"slug": kettle.slug}) in paid_page and "How was it?" in paid_page
+    assert "How was it?" not in waiting_page
