@@ -77,11 +77,17 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["name", "sku"]
     autocomplete_fields = ["category"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["sales_count", "created_at", "updated_at"]
+    readonly_fields = ["sales_count", "rating_average", "rating_count", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "sku", "category", "description"]}),
         ("Price and stock", {"fields": ["price", "stock", "is_active", "is_featured", "is_consumable"]}),
-        ("Statistics", {"fields": ["sales_count", "created_at", "updated_at"], "classes": ["collapse"]}),
+        (
+            "Statistics",
+            {
+                "fields": ["sales_count", "rating_average", "rating_count", "created_at", "updated_at"],
+                "classes": ["collapse"],
+            },
+        ),
     ]
     # A plain list: the recommendations app appends its own inlines to it.
     inlines = [ProductImageInline, ProductAttributeValueInline]

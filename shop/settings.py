@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "catalog",
+    "catalog.reviews",
     "shop.cart",
     "shop.orders",
     "shop.checkout",
@@ -262,6 +263,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recommendations.followups.tasks.send_abandoned_cart_emails",
         "schedule": crontab(minute="*/30"),
     },
+    "followups-review-requests": {
+        "task": "recommendations.followups.tasks.send_review_request_emails",
+        "schedule": crontab(minute=45),
+    },
     # Enforces RECOMMENDATIONS_ATTRIBUTION_DAYS on cart lines (see measurement.services).
     "measurement-expire-rec-origins": {
         "task": "recommendations.measurement.tasks.expire_rec_origins",
@@ -343,6 +348,11 @@ RECOMMENDATIONS_UPGRADE_MAX_FACTOR = Decimal(env("RECOMMENDATIONS_UPGRADE_MAX_FA
 RECOMMENDATIONS_ADDON_MAX_PRICE = Decimal(env("RECOMMENDATIONS_ADDON_MAX_PRICE", default="15.00"))
 RECOMMENDATIONS_CACHE_TIMEOUT = env.int("RECOMMENDATIONS_CACHE_TIMEOUT", default=60 * 60 * 6)
 
+# REVIEWS
+REVIEWS_PER_PAGE = env.int("REVIEWS_PER_PAGE", default=5)
+# The signed link in the "How was it?" e-mail lets a guest review for this many days.
+REVIEW_LINK_MAX_AGE_DAYS = env.int("REVIEW_LINK_MAX_AGE_DAYS", default=60)
+
 # CHECKOUT AND ORDERS
 # The bank-transfer payment provider shows these on the confirmation page and e-mail.
 SHOP_BANK_DETAILS = {
@@ -366,6 +376,8 @@ FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY = env.dict(
     "FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY", cast={"value": int}, default={}
 )
 FOLLOWUP_ABANDONED_CART_HOURS = env.int("FOLLOWUP_ABANDONED_CART_HOURS", default=24)
+# "How was it?": the request for a review, this many days after dispatch.
+FOLLOWUP_REVIEW_REQUEST_DAYS = env.int("FOLLOWUP_REVIEW_REQUEST_DAYS", default=10)
 
 # RECOMMENDATIONS: co-purchase
 # Score: size-weighted co-count, each order weighing 1/(size-1)^γ (see recommendations/copurchase/scoring.py).

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("shop.accounts.urls")),
     path("recommendations/", include("recommendations.urls")),
     path("followups/", include("recommendations.followups.urls")),
+    path("reviews/", include("catalog.reviews.urls")),
     path("", include("recommendations.measurement.urls")),
     path("", include("catalog.urls")),
 ]
