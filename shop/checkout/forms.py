@@ -2,7 +2,8 @@ import re
 
 from django import forms
 
-from .payments import PROVIDERS, payment_choices
+from shop.payments.providers import available_providers, payment_choices
+
 from .services import ShippingAddress
 
 COUNTRIES = [
@@ -103,4 +104,4 @@ class PlaceOrderForm(forms.Form):
     payment_method = forms.ChoiceField(choices=payment_choices, widget=forms.RadioSelect, initial="bank_transfer")
 
     def payment_provider(self):
-        return PROVIDERS[self.cleaned_data["payment_method"]]
+        return available_providers()[self.cleaned_data["payment_method"]]

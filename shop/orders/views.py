@@ -2,19 +2,22 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from shop.checkout.payments import PROVIDERS
+from shop.payments.providers import provider_for
 
 from .selectors import order_for_confirmation, order_for_customer
 
 
 def _order_context(order):
-    provider = PROVIDERS.get(order.payment_method)
+    provider = provider_for(order.payment_method)
+    awaiting = order.status == order.Status.AWAITING_PAYMENT
     return {
         "order": order,
         "lines": list(order.lines.all()),
         "adjustments": list(order.adjustments.all()),
         "payment_provider": provider,
-        "payment_instructions": provider.instructions(order) if provider else "",
+        "payment_instructions": provider.instructions(order) if provider and awaiting else "",
+        # "Pay by card" while a card order waits (its Stripe page may have been closed).
+        "can_pay_by_card": awaiting and provider is not None and provider.code == "card" and provider.is_available(),
     }
 
 
