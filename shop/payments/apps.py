@@ -8,3 +8,4 @@ class PaymentsConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the settings checks
+        from . import tasks  # noqa: F401 - registers the tasks by name for shop.broker

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('orders', '0003_orderemail_order_cancel_reason_order_cancelled_at_and_more'),
+        ('orders', '0003_payment_window_and_outbox'),
     ]
 
     operations = [
