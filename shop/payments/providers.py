@@ -18,7 +18,6 @@ from django.utils.dateformat import format as format_date
 
 from . import gateway
 from .models import Payment
-from .money import to_minor_units
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,10 @@ class BankTransferProvider(PaymentProvider):
 
 class CardProvider(PaymentProvider):
     """Stripe Checkout: the shopper pays on Stripe's hosted page (no card data reaches the
-    shop); a signed webhook, or the return page re-reading the session, records the payment."""
+    shop); a signed webhook, or the return page re-reading the session, records the payment.
+    The Payment row and its session are made right after the order commits
+    (shop.payments.services.card_payment_start), outside the placing transaction: no stock
+    stays locked while Stripe is being called."""
 
     code = "card"
     label = "Card"
@@ -101,16 +103,6 @@ class CardProvider(PaymentProvider):
 
     def payment_window(self) -> timedelta:
         return timedelta(minutes=settings.CARD_PAYMENT_WINDOW_MINUTES)
-
-    def prepare(self, *, order) -> None:
-        # The amount is fixed here, from the order's own total, inside its transaction.
-        Payment.objects.create(
-            order=order,
-            provider=self.code,
-            amount=to_minor_units(order.total, settings.CURRENCY),
-            currency=settings.CURRENCY.lower(),
-            expires_at=order.payment_due_at,
-        )
 
     def instructions(self, order) -> str:
         deadline = f" before {deadline_display(order.payment_due_at)}" if order.payment_due_at else ""

@@ -110,7 +110,13 @@ class SessionView:
     payment_failed: bool  # the last attempt on the page was declined
 
 
+def as_dict(obj) -> dict:
+    """A Stripe object (or the plain dict a test hands over) as nested dicts."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
 def session_view(session) -> SessionView:
+    session = as_dict(session)
     intent = session.get("payment_intent")
     intent_id = intent if isinstance(intent, str) else (intent.get("id") if intent else "")
     failed = bool(intent and not isinstance(intent, str) and intent.get("last_payment_error"))

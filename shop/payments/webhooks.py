@@ -12,7 +12,7 @@ from enum import StrEnum
 import stripe
 
 from . import gateway
-from .services import payment_apply_session, payment_for_session, payment_refund_update, session_view
+from .services import as_dict, payment_apply_session, payment_for_session, payment_refund_update, session_view
 from .providers import refund_status_from_stripe
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def webhook_handle(*, payload: bytes, signature: str) -> Outcome:
         event = gateway.event_construct(payload=payload, signature=signature)
     except (stripe.SignatureVerificationError, ValueError) as exc:
         raise BadWebhook(str(exc)) from exc
-    obj = event.data.object
+    obj = as_dict(event.data.object)
     if event.type in SESSION_EVENTS:
         view = session_view(obj)
         payment = payment_for_session(view)
