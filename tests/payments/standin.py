@@ -210,8 +210,9 @@ class StripeStandIn:
                     return 400, {"error": {"type": "invalid_request_error",
                                            "message": f"Only open sessions can be expired; this one is {session['status']}."}}
                 session["status"] = "expired"
-            expand = params.get("expand", [])
-            return 200, self._expanded(session, expand if isinstance(expand, list) else [expand])
+            expand = params.get("expand", [])  # expand[0]=… or expand[]=…
+            expand = list(expand.values()) if isinstance(expand, dict) else expand if isinstance(expand, list) else [expand]
+            return 200, self._expanded(session, expand)
         if match := re.fullmatch(r"/v1/payment_intents/([\w]+)", path):
             intent = self.intents.get(match.group(1))
             return (200, intent) if intent else missing
