@@ -44,12 +44,14 @@ def test_with_the_broker_unreachable_checkout_answers_at_once_and_the_sweeper_se
     # given: a shopper at the last step while Redis is down
     settings.CART_DISCOUNT_PROVIDERS = []
     product = ProductFactory(price="10.00", stock=3)
-    client.post(reverse("cart:add"), {"product": product.pk})
+    client.post(reverse("cart:add"), {"product": product.pk, "quantity": 1})
     client.post(reverse("checkout:start"), {
         "email": "grace@example.com", "name": "Grace Hopper", "line1": "1 Harbour Road", "line2": "",
         "city": "Bristol", "postcode": "BS1 5DD", "country": "United Kingdom", "phone": "",
     })
-    review = client.get(reverse("checkout:review")).text
+    review = client.get(reverse("checkout:review"))
+    assert review.status_code == 200, (review.status_code, review.get("Location"))
+    review = review.text
     form = {
         "idempotency_key": review.split('name="idempotency_key" value="')[1].split('"')[0],
         "expected_total": review.split('name="expected_total" value="')[1].split('"')[0],
