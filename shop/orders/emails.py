@@ -79,7 +79,7 @@ def order_email_send(*, email_id: int, now: datetime | None = None) -> bool:
     claimed = OrderEmail.objects.filter(pk=email_id, status=Mail.PENDING, attempts__lt=settings.ORDER_EMAIL_MAX_ATTEMPTS).update(
         status=Mail.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
-    return bool(claimed) and _deliver(email_id)
+    return bool(claimed) and _deliver(_load([email_id])[0])
 
 
 def order_emails_send_pending(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> int:
@@ -106,14 +106,24 @@ def order_emails_send_pending(*, now: datetime | None = None, limit: int = SWEEP
             OrderEmail.objects.filter(pk__in=claimed).update(
                 status=Mail.SENDING, claimed_at=now, attempts=F("attempts") + 1
             )
-        sent += sum(_deliver(pk) for pk in claimed)
+        sent += sum(_deliver(email) for email in _load(claimed))
         if len(ids) < limit:
             return sent
 
 
-def _deliver(email_id: int) -> bool:
+def _load(ids: list[int]) -> list[OrderEmail]:
+    """Claimed rows with everything their templates need, in three queries for any number."""
+    return list(
+        OrderEmail.objects.filter(pk__in=ids)
+        .select_related("order")
+        .prefetch_related("order__lines", "order__adjustments")
+        .order_by("id")
+    )
+
+
+def _deliver(email: OrderEmail) -> bool:
     """Send a row this process has claimed, and record the outcome."""
-    email = OrderEmail.objects.select_related("order").get(pk=email_id)
+    email_id = email.pk
     allowed = STILL_TRUE.get(email.kind)
     if allowed is not None and email.order.status not in allowed:
         OrderEmail.objects.filter(pk=email_id).update(status=Mail.SKIPPED)
@@ -133,7 +143,7 @@ def _deliver(email_id: int) -> bool:
 
 
 def _render(email: OrderEmail) -> EmailMultiAlternatives:
-    order = Order.objects.prefetch_related("lines", "adjustments").get(pk=email.order_id)
+    order = email.order
     provider = provider_for(order.payment_method)
     awaiting = order.status == Order.Status.AWAITING_PAYMENT
     context = {

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -212,51 +212,45 @@ def _email_context(step: Step, before: State) -> dict:
     return {}
 
 
-def _quantities(order_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """Units per product over the orders' lines, and how many of the orders each product is in."""
-    units: dict[int, int] = {}
-    orders: dict[int, set[int]] = {}
-    rows = OrderLine.objects.filter(order_id__in=order_ids, product__isnull=False).values_list(
-        "order_id", "product_id", "quantity"
-    )
-    for order_id, product_id, quantity in rows:
-        units[product_id] = units.get(product_id, 0) + quantity
-        orders.setdefault(product_id, set()).add(order_id)
-    return units, {product_id: len(ids) for product_id, ids in orders.items()}
-
-
-def _lock_products(product_ids) -> list[int]:
-    # In id order, like order placement, so the two never deadlock.
+def _lock_products(order_ids: list[int]) -> list[int]:
+    """Lock the orders' products, in id order like order placement, so the two never deadlock."""
+    product_ids = OrderLine.objects.filter(order_id__in=order_ids, product__isnull=False).values("product_id")
     return list(Product.objects.select_for_update().filter(pk__in=product_ids).order_by("id").values_list("pk", flat=True))
+
+
+def _per_product(order_ids: list[int], total) -> Subquery:
+    """For the product being updated: `total` over the orders' lines for it (computed by the database)."""
+    lines = OrderLine.objects.filter(order_id__in=order_ids, product_id=OuterRef("pk"))
+    return Subquery(lines.values("product_id").annotate(n=total).values("n")[:1], output_field=IntegerField())
 
 
 def _release_stock(*, order_ids: list[int]) -> None:
     """Put the orders' units back in stock; sales_count stops counting them as sales."""
-    units, order_counts = _quantities(order_ids)
-    if not units:
+    locked = _lock_products(order_ids)
+    if not locked:
         return
-    locked = _lock_products(units)
     Product.objects.filter(pk__in=locked).update(
-        stock=F("stock") + _per_product(units),
-        sales_count=Greatest(F("sales_count") - _per_product(order_counts), Value(0)),
+        stock=F("stock") + _per_product(order_ids, Sum("quantity")),
+        sales_count=Greatest(F("sales_count") - _per_product(order_ids, Count("order_id", distinct=True)), Value(0)),
     )
 
 
 def _take_stock(*, order_ids: list[int]) -> bool:
     """Take the orders' units out of stock again, all or nothing; False when any is short."""
-    units, order_counts = _quantities(order_ids)
-    if not units:
+    locked = _lock_products(order_ids)
+    if not locked:
         return True
-    locked = _lock_products(units)
+    needed = dict(
+        OrderLine.objects.filter(order_id__in=order_ids, product_id__in=locked)
+        .values("product_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("product_id", "n")
+    )
     stock = dict(Product.objects.filter(pk__in=locked).values_list("pk", "stock"))
-    if len(stock) < len(units) or any(stock[pk] < quantity for pk, quantity in units.items()):
+    if any(stock[pk] < quantity for pk, quantity in needed.items()):
         return False
     Product.objects.filter(pk__in=locked).update(
-        stock=F("stock") - _per_product(units),
-        sales_count=F("sales_count") + _per_product(order_counts),
+        stock=F("stock") - _per_product(order_ids, Sum("quantity")),
+        sales_count=F("sales_count") + _per_product(order_ids, Count("order_id", distinct=True)),
     )
     return True
-
-
-def _per_product(values: dict[int, int]) -> Case:
-    return Case(*(When(pk=pk, then=Value(n)) for pk, n in values.items()), default=Value(0), output_field=IntegerField())
