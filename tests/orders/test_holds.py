@@ -100,3 +100,11 @@ def test_a_bank_transfer_order_gets_one_reminder_before_its_window_closes(settin
     reminded = set(OrderEmail.objects.filter(kind=OrderEmail.Kind.PAYMENT_REMINDER).values_list("order_id", flat=True))
     assert reminded == {soon.pk}
     assert {later.pk, card.pk, short_window.pk}.isdisjoint(reminded)
+
+
+def test_every_payments_beat_entry_names_a_registered_task(settings):
+    from shop.celery import app as celery_app
+
+    for name, entry in settings.PAYMENTS_BEAT_SCHEDULE.items():
+        assert settings.CELERY_BEAT_SCHEDULE[name] == entry
+        assert entry["task"] in celery_app.tasks, name

@@ -154,3 +154,19 @@ def test_the_confirmation_and_my_orders_say_how_long_the_shopper_has_to_pay(clie
     assert f"Please pay by <strong>{deadline_display(order.payment_due_at)}</strong>" in confirmation.text
     listing = client.get(reverse("accounts:orders"))
     assert "data-payment-deadline" in listing.text and "left)" in listing.text
+
+
+def test_the_return_page_costs_the_same_queries_for_one_line_or_many(client, stripe_standin, django_assert_max_num_queries):
+    from tests.factories import OrderLineFactory
+
+    counts = []
+    for lines in (1, 15):
+        order = place_order()
+        for _ in range(lines - 1):
+            OrderLineFactory(order=order)
+        stripe_standin.pay(start_card_payment(order))
+        return_page(client, order)  # the first visit records the payment
+        with django_assert_max_num_queries(30) as queries:
+            assert 'data-payment-state="paid"' in return_page(client, order).text
+        counts.append(len(queries))
+    assert counts[1] <= counts[0], counts
