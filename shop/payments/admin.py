@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 
 from .models import Payment, WebhookEvent
 from .money import from_minor_units
-from .services import payment_mark_refund_sent
+from .refunds import payment_mark_refund_sent
 
 PAYMENT_FIELDS = (
     "provider", "status", "amount_display", "checkout_session_id", "payment_intent_id", "reference",

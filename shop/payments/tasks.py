@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import payment_refund_execute, payments_retry_refunds
+from .refunds import payment_refund_execute, payments_retry_refunds
 
 
 @shared_task(ignore_result=True)

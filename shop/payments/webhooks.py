@@ -12,8 +12,9 @@ from enum import StrEnum
 import stripe
 
 from . import gateway
-from .services import as_dict, payment_apply_session, payment_for_session, payment_refund_update, session_view
 from .providers import refund_status_from_stripe
+from .refunds import payment_refund_update
+from .services import as_dict, payment_apply_session, payment_for_session, session_view
 
 logger = logging.getLogger(__name__)
 

@@ -12,14 +12,9 @@ from shop.orders.holds import orders_expire_unpaid
 from shop.orders.models import Order, OrderEmail
 from shop.payments import gateway
 from shop.payments.models import Payment
-from shop.payments.services import (
-    order_cancel_with_refund,
-    order_mark_paid_by_transfer,
-    order_refund,
-    payment_mark_refund_sent,
-    payments_retry_refunds,
-)
 from shop.orders.workflow import OrderStatusError
+from shop.payments.refunds import payment_mark_refund_sent, payments_retry_refunds
+from shop.payments.services import order_cancel_with_refund, order_mark_paid_by_transfer, order_refund
 from tests.factories import ProductFactory
 
 from .conftest import pay_and_notify, place_order, post_event, start_card_payment
