@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "shop.cart",
     "shop.orders",
     "shop.checkout",
+    "shop.payments",
     "shop.accounts",
     "shop.demo",
     "shop.security",
@@ -397,6 +398,47 @@ COPURCHASE_FULL_EVERY_DAYS = env.int("COPURCHASE_FULL_EVERY_DAYS", default=7)
 COPURCHASE_SHARD_ORDERS = env.int("COPURCHASE_SHARD_ORDERS", default=250_000)
 # The nightly task fans out into a chord above this many orders in the window.
 COPURCHASE_SHARD_ABOVE_ORDERS = env.int("COPURCHASE_SHARD_ABOVE_ORDERS", default=2_000_000)
+
+# PAYMENTS
+# Card payments go through Stripe Checkout and are offered only when all three keys are set;
+# without them the shop takes bank transfers only, as before.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Another address for Stripe's API (the tests' local stand-in); empty: Stripe itself.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Seconds to wait for Stripe (connect, read); the library retries network errors this often.
+STRIPE_TIMEOUT = (env.float("STRIPE_CONNECT_TIMEOUT", default=5.0), env.float("STRIPE_READ_TIMEOUT", default=20.0))
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# How long an unpaid order holds its stock. A card order's window is also its Checkout
+# session's lifetime (Stripe allows 30 minutes to 24 hours); a bank-transfer order gets a
+# reminder e-mail this many hours before its window closes.
+CARD_PAYMENT_WINDOW_MINUTES = env.int("CARD_PAYMENT_WINDOW_MINUTES", default=30)
+BANK_TRANSFER_PAYMENT_DAYS = env.int("BANK_TRANSFER_PAYMENT_DAYS", default=3)
+BANK_TRANSFER_REMINDER_HOURS = env.int("BANK_TRANSFER_REMINDER_HOURS", default=24)
+# Order e-mails (the outbox): a row claimed this long ago by a worker that never finished is
+# sent again; after this many failed attempts it is left for staff.
+ORDER_EMAIL_CLAIM_LEASE_SECONDS = env.int("ORDER_EMAIL_CLAIM_LEASE_SECONDS", default=15 * 60)
+ORDER_EMAIL_MAX_ATTEMPTS = env.int("ORDER_EMAIL_MAX_ATTEMPTS", default=8)
+# Publishing a task never holds up a request: no publish retries, short socket timeouts, and
+# shop.broker.enqueue logs a failure instead of raising (the outbox sweeper catches up).
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # kombu's own reconnect loop when publishing (about 6 s against a refused port by default)
+    "max_retries": 0,
+    "socket_connect_timeout": 2,
+    # above the worker's 1 s BRPOP poll, well below a shopper's patience
+    "socket_timeout": 5,
+}
+PAYMENTS_BEAT_SCHEDULE = {
+    "orders-expire-unpaid": {"task": "shop.orders.tasks.expire_unpaid_orders", "schedule": 60.0},
+    "orders-payment-reminders": {"task": "shop.orders.tasks.queue_payment_reminders", "schedule": crontab(minute="*/15")},
+    # Sends what the broker missed (down at checkout) and what a dead worker left claimed.
+    "orders-send-pending-emails": {"task": "shop.orders.tasks.send_pending_order_emails", "schedule": 60.0},
+    "payments-retry-refunds": {"task": "shop.payments.tasks.retry_refunds", "schedule": crontab(minute="*/10")},
+}
+CELERY_BEAT_SCHEDULE |= PAYMENTS_BEAT_SCHEDULE
 
 # LOGGING
 LOGGING = {

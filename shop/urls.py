@@ -11,6 +11,7 @@ urlpatterns = [
     path("cart/", include("shop.cart.urls")),
     path("checkout/", include("shop.checkout.urls")),
     path("orders/", include("shop.orders.urls")),
+    path("payments/", include("shop.payments.urls")),
     path("accounts/", include("shop.accounts.urls")),
     path("recommendations/", include("recommendations.urls")),
     path("followups/", include("recommendations.followups.urls")),

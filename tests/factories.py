@@ -84,6 +84,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"buyer{n}@example.com")
     placed_at = factory.LazyFunction(timezone.now)
     status = Order.Status.PAID
+    payment_method = "bank_transfer"
 
 
 class OrderLineFactory(factory.django.DjangoModelFactory):

@@ -99,7 +99,7 @@ class SnapshotAdmin(admin.ModelAdmin):
         transaction.on_commit(enqueue)
         return HttpResponseRedirect(reverse("admin:copurchase_snapshot_changelist"))
 
-    @admin.action(description="Roll back to this snapshot")
+    @admin.action(description="Roll back to this snapshot", permissions=["change"])
     def roll_back(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one snapshot to roll back to.", messages.ERROR)

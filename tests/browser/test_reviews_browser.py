@@ -22,6 +22,7 @@ from tests.factories import (
     ReviewFactory,
     UserFactory,
 )
+from tests.followups.conftest import agree_to_marketing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -111,6 +112,7 @@ def test_a_guest_reviews_from_the_link_in_the_how_was_it_email(live_server, page
     order = OrderFactory(email="grace@example.com", shipping_name="Grace Hopper", status=Order.Status.SHIPPED,
                          placed_at=shipped - timedelta(days=1), shipped_at=shipped)
     OrderLineFactory(order=order, product=kettle)
+    agree_to_marketing(order.email)
     review_requests_send_due()
     link = next(word for word in mail.outbox[0].body.split() if "/reviews/how-was-it/" in word)
 
