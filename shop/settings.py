@@ -243,6 +243,9 @@ RECOMMENDATIONS_UPGRADE_MAX_FACTOR = Decimal(env("RECOMMENDATIONS_UPGRADE_MAX_FA
 # "Cheap" add-ons offered at checkout cost at most this.
 RECOMMENDATIONS_ADDON_MAX_PRICE = Decimal(env("RECOMMENDATIONS_ADDON_MAX_PRICE", default="15.00"))
 RECOMMENDATIONS_CACHE_TIMEOUT = env.int("RECOMMENDATIONS_CACHE_TIMEOUT", default=60 * 60 * 6)
+# A bundle never takes more than this share off its set's current price (50 = the set costs
+# at least half), however its discount was set and whatever the prices did since.
+BUNDLE_MAX_DISCOUNT_PERCENT = Decimal(env("BUNDLE_MAX_DISCOUNT_PERCENT", default="50"))
 
 # CHECKOUT AND ORDERS
 # The bank-transfer payment provider shows these on the confirmation page and e-mail.
