@@ -273,7 +273,10 @@ FOLLOWUP_ABANDONED_CART_HOURS = env.int("FOLLOWUP_ABANDONED_CART_HOURS", default
 
 # RECOMMENDATIONS: co-purchase
 # Score: size-weighted co-count, each order weighing 1/(size-1)^γ (see recommendations/copurchase/scoring.py).
+# The window: the last WINDOW_DAYS of orders, reaching back further until it holds at least
+# WINDOW_MIN_ORDERS counted orders (a quiet shop, an imported history: see refresh_window).
 COPURCHASE_WINDOW_DAYS = env.int("COPURCHASE_WINDOW_DAYS", default=365)
+COPURCHASE_WINDOW_MIN_ORDERS = env.int("COPURCHASE_WINDOW_MIN_ORDERS", default=20_000)
 COPURCHASE_MIN_PAIR_COUNT = env.int("COPURCHASE_MIN_PAIR_COUNT", default=2)
 COPURCHASE_TOP_K = env.int("COPURCHASE_TOP_K", default=20)
 COPURCHASE_SIZE_GAMMA = env.float("COPURCHASE_SIZE_GAMMA", default=0.5)
@@ -282,8 +285,15 @@ COPURCHASE_POPULARITY_ALPHA = env.float("COPURCHASE_POPULARITY_ALPHA", default=0
 COPURCHASE_QUALITY_MAX_DROP = env.float("COPURCHASE_QUALITY_MAX_DROP", default=0.2)
 COPURCHASE_QUALITY_RECENT_ORDERS = env.int("COPURCHASE_QUALITY_RECENT_ORDERS", default=5000)
 COPURCHASE_QUALITY_MIN_QUERIES = env.int("COPURCHASE_QUALITY_MIN_QUERIES", default=50)
+# A refresh's lease lapses this long after its last heartbeat (renewed every third of it
+# while the refresh runs), so a refresh killed mid-build holds up the next one this long.
+COPURCHASE_LEASE_SECONDS = env.int("COPURCHASE_LEASE_SECONDS", default=60)
+# The sharded refresh's lease, held across its Celery chord (no one process to renew it).
 COPURCHASE_LOCK_SECONDS = env.int("COPURCHASE_LOCK_SECONDS", default=30 * 60)
+# A refresh that finds the lease taken tries again when it lapses (at most this often),
+# for up to BUSY_GIVE_UP_SECONDS after it was requested.
 COPURCHASE_BUSY_RETRY_SECONDS = env.int("COPURCHASE_BUSY_RETRY_SECONDS", default=60)
+COPURCHASE_BUSY_GIVE_UP_SECONDS = env.int("COPURCHASE_BUSY_GIVE_UP_SECONDS", default=2 * 60 * 60)
 COPURCHASE_KEEP_SNAPSHOTS = env.int("COPURCHASE_KEEP_SNAPSHOTS", default=3)
 COPURCHASE_FULL_EVERY_DAYS = env.int("COPURCHASE_FULL_EVERY_DAYS", default=7)
 COPURCHASE_SHARD_ORDERS = env.int("COPURCHASE_SHARD_ORDERS", default=250_000)
