@@ -260,6 +260,8 @@ SHOP_BANK_DETAILS = {
 RECOMMENDATIONS_HOLDOUT_SHARE = env.float("RECOMMENDATIONS_HOLDOUT_SHARE", default=0.10)
 # Changing the salt reshuffles everyone into new groups (a new experiment).
 RECOMMENDATIONS_HOLDOUT_SALT = env("RECOMMENDATIONS_HOLDOUT_SALT", default="holdout-2026")
+# A guest keeps their visitor key and group this long (a signed cookie), across sessions.
+RECOMMENDATIONS_VISITOR_COOKIE_DAYS = env.int("RECOMMENDATIONS_VISITOR_COOKIE_DAYS", default=365)
 # A purchase is credited to a recommendation added to the cart at most this many days before.
 RECOMMENDATIONS_ATTRIBUTION_DAYS = env.int("RECOMMENDATIONS_ATTRIBUTION_DAYS", default=7)
 # Below this many orders in either group the dashboard says the sample is too small to tell.
