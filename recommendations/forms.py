@@ -37,10 +37,11 @@ class FbtAddForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         anchor = cleaned.get("anchor")
+        # The block's signed origin, for this anchor; None (an unsigned, tampered or another
+        # page's form): its items are added all the same, credited to nothing.
         signed = rec_origin_verify(cleaned.get("rec_origin"))
-        signed_for_anchor = signed is not None and signed.product_id is None and signed.anchor_id == getattr(anchor, "pk", 0)
-        # None: an unsigned or tampered form; its items are added, credited to nothing.
-        cleaned["placement"] = signed.placement if signed_for_anchor and signed.placement in Placement.values else None
+        for_anchor = signed is not None and signed.product_id is None and signed.anchor_id == getattr(anchor, "pk", 0)
+        cleaned["placement"] = signed.placement if for_anchor and signed.placement in Placement.values else None
         products = cleaned.get("offered") if cleaned.get("mode") == "all" else cleaned.get("products")
         if anchor is None or products is None:
             return cleaned

@@ -10,9 +10,9 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils import timezone
-from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 from django.utils.text import Truncator
 

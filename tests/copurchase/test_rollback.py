@@ -12,11 +12,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from recommendations.copurchase import publishing, pruning
+from recommendations.copurchase import pruning, publishing
 from recommendations.copurchase.lease import LeaseBusy, lease_acquire, lease_release
 from recommendations.copurchase.models import PairStat, Snapshot
-from recommendations.copurchase.publishing import snapshot_rollback, snapshot_unpin
 from recommendations.copurchase.pruning import snapshots_prune
+from recommendations.copurchase.publishing import snapshot_rollback, snapshot_unpin
 from recommendations.copurchase.refresh import copurchase_refresh, refresh_is_due
 from recommendations.copurchase.selectors import partners_for
 from tests.factories import UserFactory
