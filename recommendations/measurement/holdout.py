@@ -21,6 +21,7 @@ session or cookie from us and are never counted.
 """
 
 import hashlib
+import logging
 import re
 import secrets
 import time
@@ -29,12 +30,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest
 
 from shop.orders.models import REC_GROUP_SESSION_KEY
 
 from .models import CustomerGroup, Group, Visitor
+
+logger = logging.getLogger(__name__)
 
 TREATMENT = Group.TREATMENT.value
 CONTROL = Group.CONTROL.value
@@ -157,7 +160,7 @@ def visit_for_request(request) -> Visit:
     session = request.session
     cookie = _visitor_cookie(request)
     # Reading the session costs nothing (no query, no row) when the browser has none.
-    group = session.get(SESSION_GROUP) if session.session_key else None
+    group = session.get(SESSION_GROUP) if getattr(session, "session_key", None) else None
     visitor_key = session.get(SESSION_VISITOR, "") if group else ""
     if group and visitor_key:
         state = cookie if cookie is not None and cookie.key == visitor_key else VisitorState(
@@ -194,8 +197,12 @@ def visit_finish(request, response) -> None:
         session[SESSION_VISITOR] = state.key
     if not state.recorded and (state.came_back or has_session):
         first_seen = datetime.fromtimestamp(state.first_seen, tz=UTC)
-        Visitor.objects.get_or_create(key=state.key, defaults={"group": state.group, "first_seen": first_seen})
-        state = replace(state, recorded=True, changed=True)
+        try:
+            Visitor.objects.get_or_create(key=state.key, defaults={"group": state.group, "first_seen": first_seen})
+        except DatabaseError:  # measurement never breaks a page: the next request tries again
+            logger.exception("Could not record visitor %s", state.key)
+        else:
+            state = replace(state, recorded=True, changed=True)
     if state.changed:
         response.set_signed_cookie(
             VISITOR_COOKIE,
