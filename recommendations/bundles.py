@@ -4,11 +4,17 @@ Registered in settings.CART_DISCOUNT_PROVIDERS, so the cart calls it without imp
 app. A bundle applies once per complete set of its items in the cart (two kettles and two
 descalers with a kettle + descaler bundle give the discount twice); when bundles overlap,
 the one worth most is applied first and the lines it uses are not counted again.
+
+The discount is worked out from the items' current prices every time the cart is read and
+again under the stock lock at placement (both call `shop.cart.pricing.calculate_totals`),
+and it never takes more than BUNDLE_MAX_DISCOUNT_PERCENT of the set's current price: a
+bundle saved as "£10 off" keeps its set well above nothing when an item's price later
+drops to £8, and a 100% bundle cannot give a set away.
 """
 
 from collections import Counter
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,11 +39,23 @@ class BundleInfo:
         return [product_id for product_id, _ in self.items]
 
     def discount_on(self, price_of_set: Decimal) -> Decimal:
+        """The saving on one set at `price_of_set` (today's prices), at most the floor allows."""
+        if price_of_set <= 0:
+            return Decimal("0.00")
         if self.discount_type == Bundle.DiscountType.PERCENT:
             amount = price_of_set * self.discount_value / Decimal(100)
         else:
             amount = self.discount_value
-        return min(amount, price_of_set).quantize(CENT, rounding=ROUND_HALF_UP)
+        return min(amount.quantize(CENT, rounding=ROUND_HALF_UP), bundle_discount_ceiling(price_of_set))
+
+    def is_capped(self, price_of_set: Decimal) -> bool:
+        """True when the floor, not the bundle's own discount, decides the saving (an item's
+        price has dropped since the bundle was saved, or the discount is set too high)."""
+        if self.discount_type == Bundle.DiscountType.PERCENT:
+            wanted = price_of_set * self.discount_value / Decimal(100)
+        else:
+            wanted = self.discount_value
+        return wanted.quantize(CENT, rounding=ROUND_HALF_UP) > self.discount_on(price_of_set)
 
     @property
     def label(self) -> str:
@@ -48,6 +66,23 @@ class BundleInfo:
     @property
     def code(self) -> str:
         return f"bundle:{self.bundle_id}"
+
+
+def bundle_discount_ceiling(price_of_set: Decimal) -> Decimal:
+    """The most a bundle may take off a set costing `price_of_set`, rounded down so the
+    set never costs less than the floor."""
+    share = Decimal(settings.BUNDLE_MAX_DISCOUNT_PERCENT) / Decimal(100)
+    return max(price_of_set * share, Decimal("0")).quantize(CENT, rounding=ROUND_DOWN)
+
+
+def bundle_info(bundle: Bundle, items: list[tuple[int, int]]) -> BundleInfo:
+    return BundleInfo(
+        bundle_id=bundle.pk,
+        name=bundle.name,
+        discount_type=bundle.discount_type,
+        discount_value=bundle.discount_value,
+        items=tuple(items),
+    )
 
 
 def active_bundles() -> list[BundleInfo]:
@@ -61,16 +96,7 @@ def active_bundles() -> list[BundleInfo]:
         for item in BundleItem.objects.filter(bundle__is_active=True).select_related("bundle").order_by("bundle_id", "id"):
             items.setdefault(item.bundle_id, []).append((item.product_id, item.quantity))
             meta[item.bundle_id] = item.bundle
-        bundles = [
-            BundleInfo(
-                bundle_id=bid,
-                name=meta[bid].name,
-                discount_type=meta[bid].discount_type,
-                discount_value=meta[bid].discount_value,
-                items=tuple(items[bid]),
-            )
-            for bid in sorted(items)
-        ]
+        bundles = [bundle_info(meta[bid], items[bid]) for bid in sorted(items)]
         cache.set(key, bundles, settings.RECOMMENDATIONS_CACHE_TIMEOUT)
     return bundles
 

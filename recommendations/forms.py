@@ -2,7 +2,9 @@
 `recommendations.admin.forms`).
 
 They validate ids; which products may be added is decided by the selectors (what is
-actually offered now), and stock rules by the cart's services.
+actually offered now), and stock rules by the cart's services. Where a recommendation was
+shown comes only from the form's signed `rec_origin` (shop.cart.origin): without a valid
+one the add still happens, credited to no recommendation.
 """
 
 from django import forms
@@ -11,6 +13,8 @@ from django.core.exceptions import ValidationError
 from catalog.models import Product
 from recommendations.selectors.candidates import candidates_for_many
 from recommendations.vocabulary import Placement, Source
+from shop.cart.origin import rec_origin_for_product, rec_origin_verify
+from shop.cart.services import RecOrigin
 
 PRODUCT_ERRORS = {"invalid_choice": "That product doesn't exist.", "required": "Please choose a product."}
 
@@ -28,11 +32,16 @@ class FbtAddForm(forms.Form):
     # button does what it says without JavaScript too.
     offered = forms.ModelMultipleChoiceField(queryset=Product.objects.all(), required=False)
     mode = forms.ChoiceField(choices=[("all", "all"), ("selected", "selected")], required=False)
-    rec_placement = forms.ChoiceField(choices=Placement.choices, required=False)
+    rec_origin = forms.CharField(required=False)
 
     def clean(self):
         cleaned = super().clean()
         anchor = cleaned.get("anchor")
+        # The block's signed origin, for this anchor; None (an unsigned, tampered or another
+        # page's form): its items are added all the same, credited to nothing.
+        signed = rec_origin_verify(cleaned.get("rec_origin"))
+        for_anchor = signed is not None and signed.product_id is None and signed.anchor_id == getattr(anchor, "pk", 0)
+        cleaned["placement"] = signed.placement if for_anchor and signed.placement in Placement.values else None
         products = cleaned.get("offered") if cleaned.get("mode") == "all" else cleaned.get("products")
         if anchor is None or products is None:
             return cleaned
@@ -50,9 +59,15 @@ class FbtAddForm(forms.Form):
 
 class AddRecommendedForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.all(), error_messages=PRODUCT_ERRORS)
-    rec_placement = forms.ChoiceField(choices=Placement.choices)
-    rec_source = forms.ChoiceField(choices=Source.choices)
-    rec_anchor = forms.ModelChoiceField(queryset=Product.objects.all(), required=False)
+    rec_origin = forms.CharField(required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        product = cleaned.get("product")
+        origin = rec_origin_for_product(cleaned.get("rec_origin"), product_id=product.pk) if product else None
+        known = origin is not None and origin.placement in Placement.values and origin.source in Source.values
+        cleaned["origin"] = origin if known else None
+        return cleaned
 
 
 class UpgradeSwapForm(forms.Form):
@@ -62,4 +77,13 @@ class UpgradeSwapForm(forms.Form):
 
 class BundleAddForm(forms.Form):
     bundle = forms.IntegerField(min_value=1, error_messages={"invalid": "That bundle isn't available."})
-    rec_anchor = forms.ModelChoiceField(queryset=Product.objects.all(), required=False)
+    rec_origin = forms.CharField(required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        signed = rec_origin_verify(cleaned.get("rec_origin"))
+        if signed is not None and signed.placement == Placement.PRODUCT_BUNDLE and signed.source == Source.BUNDLE:
+            cleaned["origin"] = RecOrigin(placement=signed.placement, source=signed.source, anchor_id=signed.anchor_id)
+        else:
+            cleaned["origin"] = None
+        return cleaned

@@ -47,25 +47,29 @@ def exclusion_create(*, product_a: Product, product_b: Product, note: str = "") 
 
 
 @transaction.atomic
-def fbt_add_to_cart(*, cart, anchor: Product, partners: Sequence[tuple[Product, Source]], placement: Placement, include_anchor: bool):
+def fbt_add_to_cart(
+    *, cart, anchor: Product, partners: Sequence[tuple[Product, Source]], placement: Placement | None, include_anchor: bool
+):
     """"Add all / selected to cart" from the FBT block: all or nothing.
 
     The anchor is the product the shopper is looking at, so its line carries no
     recommendation origin; each partner's line records the placement and its own source.
+    `placement` None (the form's origin was not signed): the lines record no origin.
     """
     lines = []
     if include_anchor:
         lines.append(cart_add_product(cart=cart, product=anchor))
     for product, source in partners:
-        origin = RecOrigin(placement=placement, source=source, anchor_id=anchor.pk)
+        origin = RecOrigin(placement=placement, source=source, anchor_id=anchor.pk) if placement else None
         lines.append(cart_add_product(cart=cart, product=product, origin=origin))
     return lines
 
 
 @transaction.atomic
-def bundle_add_to_cart(*, cart, bundle_items: Sequence[tuple[Product, int]], anchor_id: int | None, placement: Placement):
-    """A whole bundle, all or nothing; every line but the anchor's records the bundle as its source."""
-    origin = RecOrigin(placement=placement, source=Source.BUNDLE, anchor_id=anchor_id)
+def bundle_add_to_cart(*, cart, bundle_items: Sequence[tuple[Product, int]], origin: RecOrigin | None):
+    """A whole bundle, all or nothing; every line but the anchor's records `origin` (the
+    bundle placement and source, from the form's signed origin; None: no origin)."""
+    anchor_id = origin.anchor_id if origin else None
     return [
         cart_add_product(cart=cart, product=product, quantity=quantity, origin=None if product.pk == anchor_id else origin)
         for product, quantity in bundle_items

@@ -29,7 +29,7 @@ def add_fbt(request):
         anchor, partners, include_anchor = data["anchor"], data["partners"], data["include_anchor"]
         fbt_add_to_cart(
             cart=cart_get_or_create_for_request(request), anchor=anchor, partners=partners, include_anchor=include_anchor,
-            placement=data["rec_placement"] or Placement.PRODUCT_FBT,
+            placement=data["placement"],
         )
         added = ([anchor] if include_anchor else []) + [p for p, _ in partners]
         return f"Added {_names(added)} to your cart."
@@ -39,12 +39,12 @@ def add_fbt(request):
 
 @require_POST
 def add_recommended(request):
-    """One recommended item, with its placement and source recorded on the cart line."""
+    """One recommended item, with its placement and source recorded on the cart line (when
+    the form's signed origin checks out)."""
 
     def change(data) -> str:
-        product, anchor = data["product"], data["rec_anchor"]
-        origin = RecOrigin(placement=data["rec_placement"], source=data["rec_source"], anchor_id=anchor.pk if anchor else None)
-        add_to_visitors_cart(request, product=product, origin=origin)
+        product = data["product"]
+        add_to_visitors_cart(request, product=product, origin=data["origin"])
         return f"Added “{product.name}” to your cart."
 
     return post_and_redirect_back(request, AddRecommendedForm(request.POST), change)
@@ -80,11 +80,7 @@ def add_bundle(request):
         items = [(products.get(pid), quantity) for pid, quantity in bundle.items]
         if any(p is None or not p.is_active or p.stock < q for p, q in items):
             raise CartError("Sorry, that bundle isn't available right now: an item in it is out of stock.")
-        anchor = data["rec_anchor"]
-        bundle_add_to_cart(
-            cart=cart_get_or_create_for_request(request), bundle_items=items,
-            anchor_id=anchor.pk if anchor else None, placement=Placement.PRODUCT_BUNDLE,
-        )
+        bundle_add_to_cart(cart=cart_get_or_create_for_request(request), bundle_items=items, origin=data["origin"])
         return f"Added the “{bundle.name}” bundle to your cart — the saving is applied at checkout."
 
     return post_and_redirect_back(request, BundleAddForm(request.POST), change)

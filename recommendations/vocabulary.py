@@ -5,8 +5,9 @@ They are stored on cart lines and order lines (`rec_placement`, `rec_source`), o
 measurement events and in the signed click links of pages and e-mails. The storefront
 (`shop.cart`, `shop.orders`) does not import this module: its columns take any short
 lowercase slug (`shop.cart.services.rec_origin_from_values`), so the cart and the orders
-work without the recommendations app and a tampered form can store nothing but a
-harmless label. The measurement app's own table uses these as its choices.
+work without the recommendations app; the cart takes one only from a form's signed origin
+(`shop.cart.origin`), so a hand-made POST credits nothing. The measurement app's own table
+uses these as its choices.
 
 A leaf module: it imports nothing from the project, so every layer may use it.
 """

@@ -348,6 +348,9 @@ RECOMMENDATIONS_UPGRADE_MAX_FACTOR = Decimal(env("RECOMMENDATIONS_UPGRADE_MAX_FA
 # "Cheap" add-ons offered at checkout cost at most this.
 RECOMMENDATIONS_ADDON_MAX_PRICE = Decimal(env("RECOMMENDATIONS_ADDON_MAX_PRICE", default="15.00"))
 RECOMMENDATIONS_CACHE_TIMEOUT = env.int("RECOMMENDATIONS_CACHE_TIMEOUT", default=60 * 60 * 6)
+# A bundle never takes more than this share off its set's current price (50 = the set costs
+# at least half), however its discount was set and whatever the prices did since.
+BUNDLE_MAX_DISCOUNT_PERCENT = Decimal(env("BUNDLE_MAX_DISCOUNT_PERCENT", default="50"))
 
 # REVIEWS
 REVIEWS_PER_PAGE = env.int("REVIEWS_PER_PAGE", default=5)
@@ -367,6 +370,8 @@ SHOP_BANK_DETAILS = {
 RECOMMENDATIONS_HOLDOUT_SHARE = env.float("RECOMMENDATIONS_HOLDOUT_SHARE", default=0.10)
 # Changing the salt reshuffles everyone into new groups (a new experiment).
 RECOMMENDATIONS_HOLDOUT_SALT = env("RECOMMENDATIONS_HOLDOUT_SALT", default="holdout-2026")
+# A guest keeps their visitor key and group this long (a signed cookie), across sessions.
+RECOMMENDATIONS_VISITOR_COOKIE_DAYS = env.int("RECOMMENDATIONS_VISITOR_COOKIE_DAYS", default=365)
 # A purchase is credited to a recommendation added to the cart at most this many days before.
 RECOMMENDATIONS_ATTRIBUTION_DAYS = env.int("RECOMMENDATIONS_ATTRIBUTION_DAYS", default=7)
 # Below this many orders in either group the dashboard says the sample is too small to tell.
@@ -382,7 +387,10 @@ FOLLOWUP_REVIEW_REQUEST_DAYS = env.int("FOLLOWUP_REVIEW_REQUEST_DAYS", default=1
 
 # RECOMMENDATIONS: co-purchase
 # Score: size-weighted co-count, each order weighing 1/(size-1)^γ (see recommendations/copurchase/scoring.py).
+# The window: the last WINDOW_DAYS of orders, reaching back further until it holds at least
+# WINDOW_MIN_ORDERS counted orders (a quiet shop, an imported history: see refresh_window).
 COPURCHASE_WINDOW_DAYS = env.int("COPURCHASE_WINDOW_DAYS", default=365)
+COPURCHASE_WINDOW_MIN_ORDERS = env.int("COPURCHASE_WINDOW_MIN_ORDERS", default=20_000)
 COPURCHASE_MIN_PAIR_COUNT = env.int("COPURCHASE_MIN_PAIR_COUNT", default=2)
 COPURCHASE_TOP_K = env.int("COPURCHASE_TOP_K", default=20)
 COPURCHASE_SIZE_GAMMA = env.float("COPURCHASE_SIZE_GAMMA", default=0.5)
@@ -391,8 +399,15 @@ COPURCHASE_POPULARITY_ALPHA = env.float("COPURCHASE_POPULARITY_ALPHA", default=0
 COPURCHASE_QUALITY_MAX_DROP = env.float("COPURCHASE_QUALITY_MAX_DROP", default=0.2)
 COPURCHASE_QUALITY_RECENT_ORDERS = env.int("COPURCHASE_QUALITY_RECENT_ORDERS", default=5000)
 COPURCHASE_QUALITY_MIN_QUERIES = env.int("COPURCHASE_QUALITY_MIN_QUERIES", default=50)
+# A refresh's lease lapses this long after its last heartbeat (renewed every third of it
+# while the refresh runs), so a refresh killed mid-build holds up the next one this long.
+COPURCHASE_LEASE_SECONDS = env.int("COPURCHASE_LEASE_SECONDS", default=60)
+# The sharded refresh's lease, held across its Celery chord (no one process to renew it).
 COPURCHASE_LOCK_SECONDS = env.int("COPURCHASE_LOCK_SECONDS", default=30 * 60)
+# A refresh that finds the lease taken tries again when it lapses (at most this often),
+# for up to BUSY_GIVE_UP_SECONDS after it was requested.
 COPURCHASE_BUSY_RETRY_SECONDS = env.int("COPURCHASE_BUSY_RETRY_SECONDS", default=60)
+COPURCHASE_BUSY_GIVE_UP_SECONDS = env.int("COPURCHASE_BUSY_GIVE_UP_SECONDS", default=2 * 60 * 60)
 COPURCHASE_KEEP_SNAPSHOTS = env.int("COPURCHASE_KEEP_SNAPSHOTS", default=3)
 COPURCHASE_FULL_EVERY_DAYS = env.int("COPURCHASE_FULL_EVERY_DAYS", default=7)
 COPURCHASE_SHARD_ORDERS = env.int("COPURCHASE_SHARD_ORDERS", default=250_000)

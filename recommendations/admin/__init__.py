@@ -5,9 +5,11 @@ Its forms are in `forms.py`, its reads (preview, suggestion queue) in `preview.p
 health report's reads are `recommendations.health`.
 """
 
+from decimal import Decimal
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -26,6 +28,7 @@ from recommendations.admin.forms import (
     UpgradeInlineFormSet,
 )
 from recommendations.admin.preview import curated_or_excluded, product_preview, suggestion_queue
+from recommendations.bundles import bundle_info
 from recommendations.health import health_report
 from recommendations.models import Bundle, BundleItem, Complement, Exclusion, HealthReport, LadderTier, TierLadder, Upgrade
 from recommendations.services import complement_pin, exclusion_create
@@ -175,16 +178,34 @@ class BundleItemInline(admin.TabularInline):
 @admin.register(Bundle)
 class BundleAdmin(admin.ModelAdmin):
     form = BundleForm
-    list_display = ["name", "discount", "is_active", "created_at"]
+    list_display = ["name", "discount", "saving_today", "is_active", "created_at"]
     list_filter = ["is_active", "discount_type"]
     search_fields = ["name", "items__product__name"]
     inlines = [BundleItemInline]
+
+    def get_queryset(self, request):
+        items = BundleItem.objects.select_related("product").order_by("id")
+        return super().get_queryset(request).prefetch_related(Prefetch("items", queryset=items))
 
     @admin.display(description="Discount")
     def discount(self, obj):
         if obj.discount_type == Bundle.DiscountType.PERCENT:
             return f"{obj.discount_value.normalize():f}% off"
         return format_html("£{} off", obj.discount_value)
+
+    @admin.display(description="Set price → saving today")
+    def saving_today(self, obj):
+        """What the cart gives at today's prices: staff see when a price drop has brought a
+        bundle down to the floor (BUNDLE_MAX_DISCOUNT_PERCENT) rather than its own discount."""
+        items = list(obj.items.all())
+        if not items:
+            return "—"
+        info = bundle_info(obj, [(item.product_id, item.quantity) for item in items])
+        price = sum((item.product.price * item.quantity for item in items), Decimal("0"))
+        saving = info.discount_on(price)
+        if info.is_capped(price):
+            return format_html("£{} → £{} <strong>(capped by the floor)</strong>", price, saving)
+        return format_html("£{} → £{}", price, saving)
 
 
 @admin.register(HealthReport)

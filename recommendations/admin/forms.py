@@ -4,9 +4,11 @@ the bundle and exclusion forms (the storefront's forms are in `recommendations.f
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from catalog.models import Product
+from recommendations.bundles import bundle_discount_ceiling
 from recommendations.models import Bundle, Exclusion
 
 
@@ -67,13 +69,15 @@ class BundleForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("discount_type") == Bundle.DiscountType.PERCENT and (cleaned.get("discount_value") or 0) > 100:
-            self.add_error("discount_value", "A percentage discount cannot exceed 100%.")
+        limit = settings.BUNDLE_MAX_DISCOUNT_PERCENT
+        if cleaned.get("discount_type") == Bundle.DiscountType.PERCENT and (cleaned.get("discount_value") or 0) > limit:
+            self.add_error("discount_value", f"A bundle takes at most {limit.normalize():f}% off its set.")
         return cleaned
 
 
 class BundleItemInlineFormSet(forms.BaseInlineFormSet):
-    """At least two distinct products, and an amount discount below the bundle's price."""
+    """At least two distinct products, and an amount discount within the share of the set's
+    price a bundle may take (the cart caps it there too if prices fall later)."""
 
     def clean(self):
         super().clean()
@@ -89,9 +93,12 @@ class BundleItemInlineFormSet(forms.BaseInlineFormSet):
         bundle = self.instance
         if bundle.discount_type == Bundle.DiscountType.AMOUNT and bundle.discount_value:
             price = sum((row["product"].price * (row.get("quantity") or 1) for row in rows), Decimal("0"))
-            if bundle.discount_value >= price:
+            ceiling = bundle_discount_ceiling(price)
+            if bundle.discount_value > ceiling:
+                limit = settings.BUNDLE_MAX_DISCOUNT_PERCENT.normalize()
                 raise ValidationError(
-                    f"The discount (£{bundle.discount_value}) must be less than the bundle's price (£{price}).",
+                    f"The discount (£{bundle.discount_value}) can be at most {limit:f}% of the bundle's price "
+                    f"(£{price}): £{ceiling} or less.",
                     code="discount_too_large",
                 )
 

@@ -21,6 +21,10 @@ from .counting import baskets_from_lines, count_baskets
 from .scoring import ScoreParams, TopPartners, ease_weights, score_counts
 
 CART_SIZES = (2, 20)
+# The default test side: the last DEFAULT_TEST_DAYS before the newest order, reaching back
+# until it holds DEFAULT_MIN_TEST_ORDERS orders (at most a fifth of all of them).
+DEFAULT_TEST_DAYS = 30
+DEFAULT_MIN_TEST_ORDERS = 1000
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,21 @@ def read_online_retail(path: Path | str) -> Lines:
             dates.append(row["InvoiceDate"])
     placed = np.array(dates, dtype="datetime64[s]")
     return Lines(np.array(invoices, dtype=np.int64), np.array(codes, dtype=np.int64), placed)
+
+
+def default_cutoff(lines: Lines, *, days: int = DEFAULT_TEST_DAYS, min_orders: int = DEFAULT_MIN_TEST_ORDERS) -> str:
+    """The day that splits `lines` into training and test orders when none is given
+    (YYYY-MM-DD): `days` before the newest order, as the refresh window follows the orders
+    rather than the calendar (an imported history ends long ago), and earlier if that leaves
+    fewer than `min_orders` test orders (one order placed today must not make the test side
+    that one order). Empty string when there are no lines."""
+    if not len(lines.order_ids):
+        return ""
+    _, first = np.unique(lines.order_ids, return_index=True)
+    times = np.sort(lines.placed_at[first])[::-1]  # one per order, newest first
+    wanted = max(1, min(min_orders, len(times) // 5))
+    cutoff = min(times[0] - np.timedelta64(days, "D"), times[wanted - 1])
+    return str(cutoff.astype("datetime64[D]"))
 
 
 def parse_cutoff(value: str) -> np.datetime64:

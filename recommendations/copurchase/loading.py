@@ -60,6 +60,9 @@ def load_lines(
         params += list(id_range)
     if connection.vendor == "postgresql":
         return _load_postgres(params, with_id_range=id_range is not None, progress=progress)
+    # As the ORM would store them: SQLite compares text, and the driver's own rendering of an
+    # aware datetime ("…+00:00") sorts after the stored value of the same instant.
+    params[:2] = [connection.ops.adapt_datetimefield_value(value) for value in params[:2]]
     return _load_generic(_lines_sql(with_id_range=id_range is not None), params, progress)
 
 

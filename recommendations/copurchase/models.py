@@ -17,6 +17,7 @@ class Snapshot(models.Model):
         RETIRED = "retired", "Retired"
         FAILED = "failed", "Failed"
         REJECTED = "rejected", "Rejected by the quality gate"
+        HELD = "held", "Held back (a pinned snapshot is live)"
         PRUNED = "pruned", "Pruned (rows deleted)"
 
     class Mode(models.TextChoices):
@@ -41,6 +42,10 @@ class Snapshot(models.Model):
     timings = models.JSONField(default=dict, blank=True)
     quality = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
+    pinned = models.BooleanField(
+        default=False,
+        help_text="Put live by staff (a rollback): it stays live, and refreshes are built and held back, until unpinned.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db import transaction
 
 from .models import ProductStat, Snapshot, SnapshotCounts
 from .partitions import partition_ids, rows_delete
@@ -35,27 +36,61 @@ def snapshots_fail_abandoned() -> int:
 
 def snapshots_prune(*, keep: int | None = None, exclude: Iterable[int] = ()) -> list[int]:
     """Keep the live snapshot and the newest retired ones (COPURCHASE_KEEP_SNAPSHOTS in all,
-    or `keep`) with their rows for rollback; drop the rows of older, rejected and failed
-    ones. `exclude`: snapshots kept whatever their age (the base of a running build)."""
+    or `keep`) with their rows for rollback; drop the rows of older, rejected, held-back and
+    failed ones. `exclude`: snapshots kept whatever their age (the base of a running build).
+
+    What goes is decided and marked in one transaction that locks the records first, the
+    way a rollback locks the one it puts back (publishing.py): a rollback that came first is
+    seen here (its snapshot is live, so kept), one that comes later finds its snapshot
+    pruned and refuses. The rows are dropped after that transaction, outside it (on
+    PostgreSQL a partition is detached concurrently, which a transaction cannot do)."""
     keep = settings.COPURCHASE_KEEP_SNAPSHOTS if keep is None else keep
-    published = Snapshot.objects.filter(status__in=[Snapshot.Status.LIVE, Snapshot.Status.RETIRED])
-    kept = list(published.order_by("-published_at", "-id").values_list("pk", flat=True)[: max(keep, 1)])
-    kept += [pk for pk in exclude if pk not in kept]
-    old_retired = list(published.exclude(pk__in=kept).values_list("pk", flat=True))
-    # Keep the newest rejected one's rows so staff can see what the gate refused.
-    rejected = list(Snapshot.objects.filter(status=Snapshot.Status.REJECTED).order_by("-id").values_list("pk", flat=True))
-    dead = list(Snapshot.objects.filter(status=Snapshot.Status.FAILED).values_list("pk", flat=True)) + rejected[1:]
+    with transaction.atomic():
+        kept, rows_kept, old_retired, dead = _prune_plan(keep=keep, exclude=list(exclude))
+        if old_retired:
+            Snapshot.objects.filter(pk__in=old_retired, status=Snapshot.Status.RETIRED).update(
+                status=Snapshot.Status.PRUNED
+            )
     drop = old_retired + dead
     if drop:
         _delete_rows(drop)
-        Snapshot.objects.filter(pk__in=old_retired).update(status=Snapshot.Status.PRUNED)
     # Partitions no snapshot keeping rows owns (its record deleted outright, say).
     building = Snapshot.objects.filter(status=Snapshot.Status.BUILDING).values_list("pk", flat=True)
-    orphans = partition_ids() - set(kept) - set(rejected[:1]) - set(building)
+    live = Snapshot.objects.filter(status=Snapshot.Status.LIVE).values_list("pk", flat=True)
+    orphans = partition_ids() - set(rows_kept) - set(building) - set(live)
     if orphans:
         rows_delete(sorted(orphans))
-    _delete_unneeded_counts(kept + rejected[:1])
+    _delete_unneeded_counts(rows_kept)
     return drop
+
+
+def _prune_plan(*, keep: int, exclude: list[int]) -> tuple[list[int], list[int], list[int], list[int]]:
+    """(kept published, every snapshot whose rows stay, retired ones to prune, dead ones to
+    drop), read under a lock on the published snapshots' records: called inside the
+    prune's transaction."""
+    # Locked in id order, as a rollback locks its snapshot and the live one: no deadlock.
+    locked = (
+        Snapshot.objects.select_for_update()
+        .filter(status__in=[Snapshot.Status.LIVE, Snapshot.Status.RETIRED])
+        .order_by("id")
+        .values_list("pk", "status", "published_at")
+    )
+    newest_first = sorted(locked, key=lambda row: (row[2] is not None, row[2], row[0]), reverse=True)
+    published = [(pk, status) for pk, status, _ in newest_first]
+    # The live one always, whatever its age (a rollback's is old), then the newest retired.
+    kept = [pk for pk, status in published if status == Snapshot.Status.LIVE]
+    kept += [pk for pk, status in published if status != Snapshot.Status.LIVE][: max(keep - len(kept), 0)]
+    kept += [pk for pk in exclude if pk not in kept]
+    old_retired = [pk for pk, status in published if pk not in kept]
+    # Keep the newest rejected and held-back ones' rows: staff can look at what the gate
+    # refused, or at what a pin held back, and put it live.
+    newest_of = []
+    dead = list(Snapshot.objects.filter(status=Snapshot.Status.FAILED).values_list("pk", flat=True))
+    for status in (Snapshot.Status.REJECTED, Snapshot.Status.HELD):
+        ids = list(Snapshot.objects.select_for_update().filter(status=status).order_by("-id").values_list("pk", flat=True))
+        newest_of += ids[:1]
+        dead += ids[1:]
+    return kept, kept + newest_of, old_retired, dead
 
 
 def _delete_rows(snapshot_ids: list[int]) -> None:

@@ -27,14 +27,14 @@ from dataclasses import asdict
 
 import zstandard
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Min
 from django.utils import timezone
 
 from shop.orders.models import Order
 
 from .background import in_background
 from .incremental import Build, counts_incremental, counts_of_window, incremental_base
-from .lease import LeaseBusy, lease_acquire, lease_release, lease_renew, new_holder
+from .lease import LeaseBusy, lease_acquire, lease_heartbeat, lease_release, lease_renew, new_holder
 from .models import Snapshot, SnapshotCounts
 from .publishing import snapshot_publish
 from .pruning import snapshots_fail_abandoned, snapshots_prune
@@ -57,21 +57,34 @@ def score_params() -> ScoreParams:
 
 
 def refresh_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """The window: COPURCHASE_WINDOW_DAYS up to the newest counted order, ending now.
+    """The window: the last COPURCHASE_WINDOW_DAYS of orders up to now, reaching further back
+    when that holds fewer than COPURCHASE_WINDOW_MIN_ORDERS counted orders, until it holds
+    that many (or the shop's whole history).
 
-    Anchoring the start at the newest order rather than at `now` changes nothing for a
-    trading shop (its newest order is minutes old) but keeps a quiet shop's, or an
-    imported history's, statistics from emptying out: the demo's orders end in 2011.
+    A trading shop counts its last year. A quiet shop, or one whose history was imported
+    (the demo's orders end in 2011), counts its most recent orders however old they are,
+    and one new order does not move the window past the history: the window is what the
+    shop has traded, not a calendar year that may hold a handful of orders.
     """
-    newest = Order.objects.counted().filter(placed_at__lte=now).aggregate(newest=Max("placed_at"))["newest"]
-    anchor = min(newest, now) if newest else now
-    return anchor - dt.timedelta(days=settings.COPURCHASE_WINDOW_DAYS), now
+    start = now - dt.timedelta(days=settings.COPURCHASE_WINDOW_DAYS)
+    minimum = settings.COPURCHASE_WINDOW_MIN_ORDERS
+    if minimum > 0:
+        counted = Order.objects.counted().filter(placed_at__lte=now)
+        # The minimum-th newest order (or the oldest there is): one index range read.
+        reach = counted.order_by("-placed_at", "-id").values_list("placed_at", flat=True)[minimum - 1 : minimum].first()
+        if reach is None:
+            reach = counted.aggregate(oldest=Min("placed_at"))["oldest"]
+        if reach is not None and reach < start:
+            start = reach
+    return start, now
 
 
 def refresh_is_due(*, requested_at: dt.datetime) -> bool:
-    """False once a snapshot built after `requested_at` is live: that request is served
-    (the task is idempotent, a redelivered or repeated request does nothing)."""
-    return not Snapshot.objects.filter(status=Snapshot.Status.LIVE, window_end__gte=requested_at).exists()
+    """False once a snapshot built after `requested_at` is live (or built and held back
+    behind a pinned one): that request is served (the task is idempotent, a redelivered or
+    repeated request does nothing)."""
+    served = [Snapshot.Status.LIVE, Snapshot.Status.HELD]
+    return not Snapshot.objects.filter(status__in=served, window_end__gte=requested_at).exists()
 
 
 def snapshot_start(
@@ -98,8 +111,17 @@ def copurchase_refresh(
 ) -> Snapshot:
     """Build, gate and publish a snapshot in this process. Raises LeaseBusy if a refresh runs."""
     holder = new_holder()
-    if not lease_acquire(holder=holder, seconds=settings.COPURCHASE_LOCK_SECONDS):
+    lease_seconds = settings.COPURCHASE_LEASE_SECONDS
+    if not lease_acquire(holder=holder, seconds=lease_seconds):
         raise LeaseBusy("another co-purchase refresh is running")
+    try:
+        with lease_heartbeat(holder=holder, seconds=lease_seconds):
+            return _refresh(now=now, full=full, stage=stage, progress=progress, holder=holder)
+    finally:
+        lease_release(holder=holder)
+
+
+def _refresh(*, now, full: bool, stage: Stage | None, progress, holder: str) -> Snapshot:
     snapshot = pruned_early = None
     try:
         started = time.perf_counter()
@@ -134,7 +156,10 @@ def copurchase_refresh(
                 window_start=window_start, window_end=window_end, gamma=params.gamma, progress=progress, timer=timer
             ))
         _housekeeping(pruned_early)
-        return snapshot_finish(snapshot=snapshot, build=build, params=params, timer=timer, started=started, holder=holder)
+        return snapshot_finish(
+            snapshot=snapshot, build=build, params=params, timer=timer, started=started, holder=holder,
+            lease_seconds=settings.COPURCHASE_LEASE_SECONDS,
+        )
     except BaseException as exc:
         if pruned_early is not None:
             with suppress(Exception):
@@ -144,8 +169,6 @@ def copurchase_refresh(
                 status=Snapshot.Status.FAILED, note=f"{type(exc).__name__}: {exc}"[:2000]
             )
         raise
-    finally:
-        lease_release(holder=holder)
 
 
 def _housekeeping(prune: Callable[[], object]) -> None:
@@ -158,9 +181,14 @@ def _housekeeping(prune: Callable[[], object]) -> None:
 
 
 def snapshot_finish(
-    *, snapshot: Snapshot, build: Build, params: ScoreParams, timer: Timer, started: float, holder: str
+    *, snapshot: Snapshot, build: Build, params: ScoreParams, timer: Timer, started: float, holder: str,
+    lease_seconds: int | None = None,
 ) -> Snapshot:
-    """Score the counts, write them aside, gate and publish (or reject) the snapshot."""
+    """Score the counts, write them aside, gate and publish (or reject) the snapshot; hold
+    it back instead of publishing while staff have a snapshot pinned live.
+
+    `lease_seconds`: what the holder's lease is renewed for (the sharded run holds the long
+    COPURCHASE_LOCK_SECONDS across its chord; a single process a short heartbeat lease)."""
     counts = build.counts
     # On their own connections, beside the scoring and the rows: the raw counts (their
     # compression runs on another core while this one scores), and what the quality gate
@@ -175,7 +203,7 @@ def snapshot_finish(
     try:
         with timer("score"):
             top = score_counts(counts, params)
-        if not lease_renew(holder=holder, seconds=settings.COPURCHASE_LOCK_SECONDS):
+        if not lease_renew(holder=holder, seconds=lease_seconds or settings.COPURCHASE_LOCK_SECONDS):
             raise LeaseBusy("the refresh lease expired during the build; another refresh took over")
         with timer("write"):
             row_count = write_snapshot_rows(snapshot=snapshot, top=top, counts=counts)
@@ -213,6 +241,9 @@ def snapshot_finish(
         snapshot_publish(snapshot=snapshot)
         _housekeeping(snapshots_prune)
     Snapshot.objects.filter(pk=snapshot.pk).update(timings=timer.timings)
+    if snapshot.status == Snapshot.Status.HELD:
+        logger.warning("copurchase: snapshot #%s built and held back: %s", snapshot.pk, snapshot.note)
+        return snapshot
     logger.info(
         "copurchase: snapshot #%s live (%s, %s orders, %s pairs, %.1fs)",
         snapshot.pk, snapshot.mode, snapshot.order_count, snapshot.pair_count, snapshot.duration,

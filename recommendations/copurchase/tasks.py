@@ -18,7 +18,7 @@ from celery import chord, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .lease import LeaseBusy
+from .lease import LeaseBusy, lease_holder
 from .refresh import copurchase_refresh, refresh_is_due
 from .sharding import (
     refresh_should_shard,
@@ -30,11 +30,22 @@ from .sharding import (
 
 logger = logging.getLogger(__name__)
 
-# While another refresh holds the lease, try again every COPURCHASE_BUSY_RETRY_SECONDS, a few times.
-BUSY_RETRIES = 10
 
 
-@shared_task(name="recommendations.tasks.refresh_copurchase", bind=True, acks_late=True, max_retries=BUSY_RETRIES)
+def busy_retry_countdown(*, now: dt.datetime) -> int:
+    """Seconds until a busy refresh should try again: just after the holder's lease would
+    lapse (a dead holder's lease lapses within COPURCHASE_LEASE_SECONDS, a live one's
+    keeps being renewed), at most COPURCHASE_BUSY_RETRY_SECONDS."""
+    longest = settings.COPURCHASE_BUSY_RETRY_SECONDS
+    lease = lease_holder()
+    if lease is None or lease.expires_at is None:
+        return 1
+    return max(1, min(longest, int((lease.expires_at - now).total_seconds()) + 1))
+
+
+# Retries are bounded by time (COPURCHASE_BUSY_GIVE_UP_SECONDS after the request), not count:
+# they must outlast whatever holds the lease, however often they come.
+@shared_task(name="recommendations.tasks.refresh_copurchase", bind=True, acks_late=True, max_retries=None)
 def refresh_copurchase(self, *, full: bool = False, requested_at: str | None = None, sharded: bool | None = None):
     requested = dt.datetime.fromisoformat(requested_at) if requested_at else timezone.now()
     if not refresh_is_due(requested_at=requested):
@@ -48,7 +59,11 @@ def refresh_copurchase(self, *, full: bool = False, requested_at: str | None = N
     except LeaseBusy:
         if self.request.is_eager:
             return "busy"
-        countdown = settings.COPURCHASE_BUSY_RETRY_SECONDS
+        now = timezone.now()
+        if now - requested > dt.timedelta(seconds=settings.COPURCHASE_BUSY_GIVE_UP_SECONDS):
+            logger.warning("copurchase refresh requested at %s still busy; giving up", requested.isoformat())
+            return "busy: gave up"
+        countdown = busy_retry_countdown(now=now)
         logger.info("copurchase refresh busy; retrying in %ss", countdown)
         raise self.retry(countdown=countdown, kwargs={"full": full, "requested_at": requested.isoformat()})
     return f"snapshot {snapshot.pk} {snapshot.status}"

@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 
 from catalog.models import Product
 from catalog.reviews.selectors import reviewed_product_ids
+from recommendations.measurement.holdout import CONTROL
+from recommendations.measurement.models import CustomerGroup
 from recommendations.selectors.placements import Recommendation, basket_recommendations
 from shop.accounts.models import MarketingConsent
 from shop.cart.models import Cart, CartLine
@@ -49,7 +51,9 @@ def post_purchase_delay(order: Order) -> timedelta:
 
 def post_purchase_due(*, now: datetime) -> list[Order]:
     """Shipped orders whose delay has passed, with no follow-up yet, to addresses that
-    agreed to marketing e-mail. Two queries (orders, then their lines)."""
+    agreed to marketing e-mail, placed outside the holdout (the control group gets no
+    recommendation, by e-mail neither, or the uplift comparison would be contaminated). Two
+    queries (orders, then their lines)."""
     delays = [settings.FOLLOWUP_POST_PURCHASE_DAYS, *settings.FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY.values()]
     orders = (
         Order.objects.filter(
@@ -58,6 +62,7 @@ def post_purchase_due(*, now: datetime) -> list[Order]:
             shipped_at__gte=now - timedelta(days=max(delays) + LATE_LIMIT_DAYS),
         )
         .exclude(email="")
+        .exclude(rec_group=CONTROL)
         .filter(~Exists(FollowUp.objects.filter(kind=FollowUp.Kind.POST_PURCHASE, order=OuterRef("pk"))))
         .filter(_consented())
         .select_related("user")
@@ -99,7 +104,8 @@ def post_purchase_picks(*, order: Order) -> list[Recommendation]:
 def abandoned_carts_due(*, now: datetime) -> list[Cart]:
     """Carts with a known address that agreed to marketing e-mail, idle for
     FOLLOWUP_ABANDONED_CART_HOURS, not ordered since, not reminded in this state, and no
-    reminder to that address within the cooldown. One cart per address (the most recently
+    reminder to that address within the cooldown; none of the holdout (started by a visitor
+    in the control group, or a customer in it). One cart per address (the most recently
     changed): the claim enforces the cooldown too, this just spares the others' work."""
     idle_before = now - timedelta(hours=settings.FOLLOWUP_ABANDONED_CART_HOURS)
     ordered_since = Order.objects.filter(
@@ -116,6 +122,8 @@ def abandoned_carts_due(*, now: datetime) -> list[Cart]:
     )
     carts = (
         Cart.objects.exclude(email="")
+        .exclude(rec_group=CONTROL)
+        .filter(~Exists(CustomerGroup.objects.filter(user_id=OuterRef("user_id"), group=CONTROL)))
         .filter(updated_at__lte=idle_before, updated_at__gte=now - timedelta(days=CART_MAX_IDLE_DAYS))
         .filter(Exists(CartLine.objects.filter(cart=OuterRef("pk"))))
         .filter(~Exists(ordered_since), ~Exists(reminded), ~Exists(reminded_lately), _consented())

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
 
 
 class MeasurementConfig(AppConfig):
@@ -8,8 +8,9 @@ class MeasurementConfig(AppConfig):
     verbose_name = "Recommendation measurement"
 
     def ready(self):
-        from shop.cart.models import CartLine
+        from shop.cart.models import Cart, CartLine
 
-        from .receivers import record_recommendation_add
+        from .receivers import record_recommendation_add, stamp_cart_group
 
         post_save.connect(record_recommendation_add, sender=CartLine, dispatch_uid="measurement.recommendation_add")
+        pre_save.connect(stamp_cart_group, sender=Cart, dispatch_uid="measurement.cart_group")

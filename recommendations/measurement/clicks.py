@@ -3,9 +3,12 @@ click and redirects to the product.
 
 A signed payload rather than query parameters on the product URL: nobody can inflate a
 placement's clicks by hand-crafting links, and the product page stays cacheable. The
-redirect carries the origin on to the product page as `rec_placement`, `rec_source` and
-`rec_anchor`, the names the cart's add form reads, so a page that forwards them into its
-add form credits the add to the same placement.
+payload also names the visitor the link was shown to, so following it again — a reload, a
+bookmark, a script replaying it with or without cookies — counts once for that visitor
+(links in e-mails name nobody: they count once per visitor who follows them). The redirect
+carries the origin on to the product page as the cart's signed `rec` token
+(shop.cart.origin), which the page's add form posts back, so the add is credited to the
+same placement and nobody can credit one by hand.
 """
 
 from dataclasses import dataclass
@@ -13,6 +16,8 @@ from urllib.parse import urlencode
 
 from django.core import signing
 from django.urls import reverse
+
+from shop.cart.origin import rec_origin_sign
 
 _SALT = "measurement.click"
 
@@ -23,23 +28,26 @@ class ClickTarget:
     placement: str
     source: str
     anchor_id: int | None
+    shown_to: str = ""  # the visitor key of the page the link was on ("" in e-mails)
 
 
-def click_url(*, product_id: int, placement: str, source: str, anchor_id: int | None = None) -> str:
-    token = signing.dumps([product_id, placement, source, anchor_id], salt=_SALT, compress=True)
+def click_url(*, product_id: int, placement: str, source: str, anchor_id: int | None = None, shown_to: str = "") -> str:
+    token = signing.dumps([product_id, placement, source, anchor_id, shown_to], salt=_SALT, compress=True)
     return reverse("measurement:click", kwargs={"token": token})
 
 
 def click_target_load(token: str) -> ClickTarget | None:
     try:
-        product_id, placement, source, anchor_id = signing.loads(token, salt=_SALT)
+        product_id, placement, source, anchor_id, *rest = signing.loads(token, salt=_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    return ClickTarget(product_id=product_id, placement=placement, source=source, anchor_id=anchor_id)
+    shown_to = rest[0] if rest and isinstance(rest[0], str) else ""
+    return ClickTarget(product_id=product_id, placement=placement, source=source, anchor_id=anchor_id, shown_to=shown_to)
 
 
 def origin_query(target: ClickTarget) -> str:
-    values = {"rec_placement": target.placement, "rec_source": target.source}
-    if target.anchor_id:
-        values["rec_anchor"] = target.anchor_id
-    return urlencode(values)
+    """The product page's query string: the signed origin its add form forwards."""
+    token = rec_origin_sign(
+        placement=target.placement, source=target.source, anchor_id=target.anchor_id, product_id=target.product_id
+    )
+    return urlencode({"rec": token})

@@ -27,8 +27,12 @@ class CustomerGroup(models.Model):
 
 
 class Visitor(models.Model):
-    """One row per counted visitor (a new human session): the denominator of conversion and
-    revenue per visitor. Written once, when the session is first assigned a group."""
+    """One row per counted visitor: the denominator of conversion and revenue per visitor.
+
+    A visitor is a browser that kept the holdout's visitor cookie for a second request, or
+    that started a cart, an account or a checkout (which need a session), whichever came
+    first; `first_seen` is its first request. A one-page visit and a client that keeps no
+    cookies write nothing and are not counted, in both groups alike (holdout.py)."""
 
     key = models.CharField(max_length=32, unique=True)
     group = models.CharField(max_length=10, choices=ASSIGNED_GROUPS)

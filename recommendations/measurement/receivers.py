@@ -1,4 +1,15 @@
+from .holdout import current_visit
 from .services import add_record
+
+
+def stamp_cart_group(sender, instance, **kwargs):
+    """A new cart records its visitor's holdout group (the follow-ups read it), from the
+    current request's visit; the cart knows nothing of measurement."""
+    if not instance._state.adding or instance.rec_group:
+        return
+    visit = current_visit.get()
+    if visit is not None and visit.counted:
+        instance.rec_group = visit.group
 
 
 def record_recommendation_add(sender, instance, created, update_fields=None, **kwargs):

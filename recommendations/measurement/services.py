@@ -82,21 +82,27 @@ def impressions_flush(*, request) -> int:
     return len(buffer)
 
 
-def click_record(*, visit: Visit, placement: str, source: str, product_id: int, anchor_id: int | None) -> None:
+def click_record(
+    *, visit: Visit, placement: str, source: str, product_id: int, anchor_id: int | None, shown_to: str = ""
+) -> bool:
+    """Record a click on a recommendation link, once per visitor and link: the visitor the
+    link was shown to (`shown_to`, from the signed link), else the one following it. True if
+    it was counted."""
     if not visit.counted:
-        return
+        return False
+    visitor_key = shown_to or visit.visitor_key
+    click = {
+        "kind": Event.Kind.CLICK, "placement": placement, "source": source, "product_id": product_id,
+        "anchor_id": anchor_id, "visitor_key": visitor_key,
+    }
     try:
-        Event.objects.create(
-            kind=Event.Kind.CLICK,
-            placement=placement,
-            source=source,
-            product_id=product_id,
-            anchor_id=anchor_id,
-            visitor_key=visit.visitor_key,
-            group=visit.group,
-        )
+        if visitor_key and Event.objects.filter(**click).exists():
+            return False
+        Event.objects.create(**click, group=visit.group)
     except DatabaseError:
         logger.exception("Could not record a recommendation click")
+        return False
+    return True
 
 
 def add_record(*, line: CartLine) -> None:

@@ -13,8 +13,8 @@ from .services import click_record
 def click(request, token):
     """Record a click on a recommendation and go to the product.
 
-    A GET that writes: it only appends an event (repeating it changes nothing anyone sees),
-    and links in e-mails and pages can only be GETs.
+    A GET that writes: it only appends an event, once per visitor (repeating it changes
+    nothing), and links in e-mails and pages can only be GETs.
     """
     target = click_target_load(token)
     if target is None:
@@ -26,5 +26,6 @@ def click(request, token):
         source=target.source,
         product_id=product.pk,
         anchor_id=target.anchor_id,
+        shown_to=target.shown_to,
     )
     return HttpResponseRedirect(f"{product.get_absolute_url()}?{origin_query(target)}")

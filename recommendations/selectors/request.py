@@ -10,9 +10,16 @@ from shop.orders.models import REC_GROUP_SESSION_KEY, Order
 
 def recommendations_enabled(request) -> bool:
     """False for visitors in the holdout (control) group: every block then renders nothing.
-    The measurement app assigns the group; this is the one place that reads it."""
+    The measurement app assigns the group: in the session once the visitor has one, before
+    that only in their cookie (request.rec_visit). This is the one place that reads it."""
     session = getattr(request, "session", None)
-    return session is None or session.get(REC_GROUP_SESSION_KEY) != Order.Group.CONTROL
+    group = None
+    if session is not None and getattr(session, "session_key", True):  # no query without a session
+        group = session.get(REC_GROUP_SESSION_KEY)
+    if group is None:
+        visit = getattr(request, "rec_visit", None)
+        group = visit.group if visit is not None else None
+    return group != Order.Group.CONTROL
 
 
 @dataclass

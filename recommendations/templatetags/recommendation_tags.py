@@ -55,7 +55,7 @@ def frequently_bought_together(context, product):
     recs = _product_page(context, product)
     return _base(
         context, anchor=product, fbt=recs.fbt if recs else None, bundle=recs.bundle if recs else None,
-        placement=Placement.PRODUCT_FBT, bundle_placement=Placement.PRODUCT_BUNDLE,
+        placement=Placement.PRODUCT_FBT, bundle_placement=Placement.PRODUCT_BUNDLE, bundle_source=Source.BUNDLE,
     )
 
 

@@ -9,7 +9,9 @@ from django.conf import settings
 
 from catalog.models import Product
 
-from .services import RecOrigin, rec_origin_from_values
+from .origin import FIELD as REC_ORIGIN_FIELD
+from .origin import rec_origin_for_product
+from .services import RecOrigin
 
 
 class QuantityField(forms.IntegerField):
@@ -35,15 +37,14 @@ class AddToCartForm(forms.Form):
     )
     quantity = QuantityField(initial=1)
 
-    # The rec_placement / rec_source / rec_anchor fields are not form fields: attribution
-    # is a nice-to-have, so bad values are dropped by rec_origin_from_values() instead of
-    # stopping the shopper with an error.
+    # The signed rec_origin field (origin.py) is not a form field: attribution is a
+    # nice-to-have, so a missing or bad one is dropped instead of stopping the shopper with
+    # an error. Call after is_valid().
     def origin(self) -> RecOrigin | None:
-        return rec_origin_from_values(
-            placement=self.data.get("rec_placement", ""),
-            source=self.data.get("rec_source", ""),
-            anchor=self.data.get("rec_anchor"),
-        )
+        product = self.cleaned_data.get("product")
+        if product is None:
+            return None
+        return rec_origin_for_product(self.data.get(REC_ORIGIN_FIELD, ""), product_id=product.pk)
 
 
 class UpdateLineForm(forms.Form):

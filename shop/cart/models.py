@@ -11,6 +11,10 @@ class Cart(models.Model):
     )
     # Known once the visitor signs in or types it at checkout (abandoned-cart reminders).
     email = models.EmailField(blank=True)
+    # The recommendations' holdout group of the visitor who started the cart (an
+    # Order.Group value, set by the measurement app as the cart is created): the
+    # abandoned-cart e-mail, which recommends, is not sent to the holdout.
+    rec_group = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

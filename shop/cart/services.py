@@ -19,8 +19,9 @@ SESSION_CART_ID = "cart_id"
 
 # Where a recommendation add came from. The recommendations app names its placements and
 # sources (recommendations.vocabulary); the cart, which must not import it, accepts any
-# short lowercase slug that fits the CartLine columns, so a tampered form can store nothing
-# but a harmless label.
+# short lowercase slug that fits the CartLine columns, and only from an origin the shop
+# signed on the form that offered the recommendation (origin.py): a hand-made POST credits
+# nothing.
 REC_PLACEMENT_MAX_LENGTH = CartLine._meta.get_field("rec_placement").max_length
 REC_SOURCE_MAX_LENGTH = CartLine._meta.get_field("rec_source").max_length
 _REC_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")

@@ -283,11 +283,12 @@ def test_an_unreadable_incremental_base_falls_back_to_a_full_recount(products, d
     assert fresh.order_count == 3
 
 
-def test_the_window_reaches_back_from_the_newest_order_so_an_old_history_still_counts(products):
+def test_a_quiet_history_is_counted_back_to_the_minimum_number_of_orders(settings, products):
+    settings.COPURCHASE_WINDOW_MIN_ORDERS = 4
     a, b, c, *_ = products
     # given: a history that ended two years ago (like the demo's 2011 orders)
     place_baskets([[a, b]] * 2 + [[a, c]] * 2, placed_at=days_ago(800))
-    place_baskets([[b, c]] * 2, placed_at=days_ago(1200))  # more than a window before the newest
+    place_baskets([[b, c]] * 2, placed_at=days_ago(1200))  # older than the 4 most recent orders
 
     # when
     snapshot = copurchase_refresh(now=NOW)

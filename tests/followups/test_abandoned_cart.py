@@ -11,7 +11,9 @@ from recommendations.followups.models import FollowUp
 from recommendations.followups.services import abandoned_carts_send_due, opt_out
 from recommendations.followups.tasks import send_abandoned_cart_emails
 from recommendations.followups.tokens import restore_token
+from recommendations.measurement.models import CustomerGroup
 from shop.cart.models import Cart
+from tests.followups.conftest import agree_to_marketing
 from tests.factories import CartFactory, CartLineFactory, OrderFactory, ProductFactory, UserFactory
 
 from .conftest import make_idle
@@ -108,3 +110,22 @@ def test_a_tampered_restore_link_finds_nothing(abandoned_cart, client):
     response = client.get(reverse("followups:restore", args=[token[:-2] + "zz"]))
     assert response.status_code == 404
     assert "doesn’t work any more" in response.content.decode()
+
+
+def test_no_reminder_for_a_cart_of_the_holdout(abandoned_cart):
+    # a guest's cart started in the control group, and a customer's whose stored group is control
+    Cart.objects.filter(pk=abandoned_cart.pk).update(rec_group="control")
+    customer = UserFactory(email="held@example.com")
+    agree_to_marketing(customer.email)
+    CustomerGroup.objects.create(user=customer, group="control")
+    theirs = CartFactory(user=customer, email=customer.email)
+    CartLineFactory(cart=theirs, product=ProductFactory())
+    make_idle(theirs, hours=25)
+
+    assert abandoned_carts_send_due().sent == 0
+    assert not mail.outbox and not FollowUp.objects.exists()
+
+    # the same carts in treatment are reminded (the setting-up above is not what stops them)
+    Cart.objects.filter(pk=abandoned_cart.pk).update(rec_group="treatment")
+    CustomerGroup.objects.filter(user=customer).update(group="treatment")
+    assert abandoned_carts_send_due().sent == 2

@@ -123,3 +123,13 @@ def test_each_email_costs_a_fixed_handful_of_queries(kettle_order, django_assert
         agree_to_marketing(order.email)
     with django_assert_max_num_queries(18 + 5 * 7):
         assert post_purchase_send_due().sent == 6
+
+
+def test_an_order_placed_in_the_holdout_gets_no_recommendation_email(kettle_order):
+    Order.objects.filter(pk=kettle_order.pk).update(rec_group="control")
+
+    assert post_purchase_send_due().sent == 0
+    assert not mail.outbox and not FollowUp.objects.exists()
+
+    Order.objects.filter(pk=kettle_order.pk).update(rec_group="treatment")
+    assert post_purchase_send_due().sent == 1

@@ -1,18 +1,20 @@
 """Events and attribution: impressions in one write, clicks, adds, purchases credited once."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
 from django.template import Context, Template
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from recommendations.measurement.clicks import click_url
+from recommendations.measurement.clicks import click_target_load, click_url
 from recommendations.measurement.holdout import TREATMENT, Visit, current_visit
 from recommendations.measurement.middleware import HoldoutMiddleware
 from recommendations.measurement.models import Event
@@ -20,10 +22,18 @@ from recommendations.measurement.selectors import Period, placement_performance,
 from recommendations.measurement.services import impressions_record, rec_origins_expire
 from recommendations.selectors.placements import Recommendation
 from shop.cart.models import CartLine
+from shop.cart.origin import rec_origin_for_product, rec_origin_sign
 from shop.cart.services import RecOrigin, cart_add_product, cart_set_quantity
 from shop.checkout.services import ShippingAddress, order_place
 from shop.orders.models import Order
-from tests.factories import CartFactory, CartLineFactory, OrderFactory, OrderLineFactory, ProductFactory
+from tests.factories import (
+    CartFactory,
+    CartLineFactory,
+    ComplementFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+)
 
 from .conftest import BROWSER_UA, checkout_through_pages
 
@@ -60,13 +70,13 @@ def test_a_page_writes_all_its_impressions_in_one_query(django_assert_num_querie
 
     request = _page_request()
     middleware = HoldoutMiddleware(page)
-    # one INSERT for the new visitor, one for all six impressions
-    with django_assert_num_queries(2):
+    # one INSERT for all six impressions (a first visit writes no visitor row)
+    with django_assert_num_queries(1):
         middleware(request)
     events = Event.objects.filter(kind=Event.Kind.IMPRESSION)
     assert events.count() == 6
     assert len({e.view_id for e in events}) == 2
-    assert {e.group for e in events} == {request.session["rec_group"]}
+    assert {(e.group, e.visitor_key) for e in events} == {(request.rec_visit.group, request.rec_visit.visitor_key)}
 
 
 def test_bots_impressions_are_not_recorded():
@@ -86,9 +96,9 @@ def test_a_click_is_recorded_and_leads_to_the_product_with_its_origin(shopper):
         click_url(product_id=product.pk, placement="product_fbt", source="curated", anchor_id=anchor.pk)
     )
     assert response.status_code == 302
-    assert response["Location"].startswith(product.get_absolute_url() + "?")
-    assert "rec_placement=product_fbt" in response["Location"]
-    assert f"rec_anchor={anchor.pk}" in response["Location"]
+    assert response["Location"].startswith(product.get_absolute_url() + "?rec=")
+    token = unquote(response["Location"].split("?rec=")[1])
+    assert rec_origin_for_product(token, product_id=product.pk) == RecOrigin("product_fbt", "curated", anchor.pk)
     click = Event.objects.get(kind=Event.Kind.CLICK)
     assert (click.placement, click.source, click.product_id, click.anchor_id) == (
         "product_fbt",
@@ -118,16 +128,8 @@ def test_clicks_by_bots_and_staff_are_not_counted(client, admin_user):
 def test_an_add_from_a_recommendation_is_recorded_once_however_often_the_line_changes(shopper):
     anchor, product = ProductFactory(), ProductFactory()
     shopper.get("/")
-    response = shopper.post(
-        reverse("cart:add"),
-        {
-            "product": product.pk,
-            "quantity": 1,
-            "rec_placement": "product_fbt",
-            "rec_source": "copurchase",
-            "rec_anchor": anchor.pk,
-        },
-    )
+    origin = rec_origin_sign(placement="product_fbt", source="copurchase", anchor_id=anchor.pk, product_id=product.pk)
+    response = shopper.post(reverse("cart:add"), {"product": product.pk, "quantity": 1, "rec_origin": origin})
     assert response.status_code == 302
     line = CartLine.objects.get()
     cart_add_product(cart=line.cart, product=product, quantity=2)
@@ -231,18 +233,9 @@ def test_an_add_on_the_page_a_recommendation_link_led_to_is_credited_to_that_rec
     anchor, product = ProductFactory(), ProductFactory()
     link = click_url(product_id=product.pk, placement="email_post_purchase", source="curated", anchor_id=anchor.pk)
     page = shopper.get(link, follow=True)
-    assert 'name="rec_placement" value="email_post_purchase"' in page.content.decode()
+    origin = re.search(r'name="rec_origin" value="([^"]+)"', page.content.decode()).group(1)
     # when: they add it with the page's own add-to-cart form
-    shopper.post(
-        reverse("cart:add"),
-        {
-            "product": product.pk,
-            "quantity": 1,
-            "rec_placement": "email_post_purchase",
-            "rec_source": "curated",
-            "rec_anchor": anchor.pk,
-        },
-    )
+    shopper.post(reverse("cart:add"), {"product": product.pk, "quantity": 1, "rec_origin": origin})
     # then
     line = CartLine.objects.get()
     assert (line.rec_placement, line.rec_source, line.rec_anchor_id) == ("email_post_purchase", "curated", anchor.pk)
@@ -283,3 +276,45 @@ def test_an_item_noted_twice_for_the_same_block_on_a_page_counts_once():
 
     HoldoutMiddleware(page)(_page_request())
     assert sorted(Event.objects.values_list("placement", flat=True)) == ["cart_complete", "product_fbt"]
+
+
+def test_a_replayed_click_link_counts_once_per_visitor(shopper):
+    anchor, product = ProductFactory(), ProductFactory()
+    # given: a link shown to this shopper on a page
+    shopper.get("/")
+    link = click_url(
+        product_id=product.pk, placement="product_fbt", source="curated", anchor_id=anchor.pk,
+        shown_to=shopper.get("/").wsgi_request.rec_visit.visitor_key,
+    )
+
+    # when: they follow it three times, and a script replays it without any cookie
+    for _ in range(3):
+        assert shopper.get(link).status_code == 302
+    for _ in range(5):
+        assert Client().get(link, HTTP_USER_AGENT=BROWSER_UA).status_code == 302
+
+    # then: one click
+    assert Event.objects.filter(kind=Event.Kind.CLICK).count() == 1
+
+
+def test_a_link_in_an_email_counts_once_for_each_visitor_who_follows_it(shopper):
+    product = ProductFactory()
+    link = click_url(product_id=product.pk, placement="email_post_purchase", source="curated")
+
+    shopper.get(link)
+    shopper.get(link)
+    Client().get(link, HTTP_USER_AGENT=BROWSER_UA)
+
+    assert Event.objects.filter(kind=Event.Kind.CLICK).count() == 2
+
+
+def test_a_page_signs_its_click_links_for_the_visitor_it_is_shown_to(shopper):
+    knife = ProductFactory()
+    steel = ProductFactory()
+    ComplementFactory(product=knife, complement=steel)
+
+    response = shopper.get(knife.get_absolute_url())
+
+    links = re.findall(r'href="(/r/[^"]+/)"', response.content.decode())
+    targets = {click_target_load(link.split("/")[2]) for link in links}
+    assert {target.shown_to for target in targets} == {response.wsgi_request.rec_visit.visitor_key}

@@ -153,7 +153,7 @@ def test_a_worker_killed_mid_refresh_leaves_the_live_snapshot_and_the_next_run_p
     place_history(products, days_ago=1, repeat=2)
 
     # when: a slow refresh runs on a real worker, which is SIGKILLed while building
-    slow = stack.worker(COPURCHASE_TEST_BUILD_DELAY=60, COPURCHASE_LOCK_SECONDS=5)
+    slow = stack.worker(COPURCHASE_TEST_BUILD_DELAY=60, COPURCHASE_LEASE_SECONDS=5)
     celery_app.send_task("recommendations.tasks.refresh_copurchase", kwargs={"full": True})
     building = wait_for(
         lambda: Snapshot.objects.filter(status=Snapshot.Status.BUILDING).first(), stack=stack, what="a building snapshot"
@@ -166,7 +166,7 @@ def test_a_worker_killed_mid_refresh_leaves_the_live_snapshot_and_the_next_run_p
     assert list(PairStat.objects.filter(snapshot=live).values_list("product_id", "partner_id", "count_ab")) == live_rows
 
     # when: the next run, on a healthy worker, once the dead worker's lease has expired
-    stack.worker(COPURCHASE_LOCK_SECONDS=5, COPURCHASE_BUSY_RETRY_SECONDS=2)
+    stack.worker(COPURCHASE_LEASE_SECONDS=5, COPURCHASE_BUSY_RETRY_SECONDS=2)
     celery_app.send_task("recommendations.tasks.refresh_copurchase", kwargs={"full": True})
 
     # then
@@ -178,3 +178,40 @@ def test_a_worker_killed_mid_refresh_leaves_the_live_snapshot_and_the_next_run_p
     building.refresh_from_db()
     assert building.status == Snapshot.Status.FAILED
     assert Snapshot.objects.get(pk=live.pk).status == Snapshot.Status.RETIRED
+
+
+def test_time_to_recovery_after_a_worker_is_killed_mid_refresh_with_the_shipped_settings(stack, products, capsys):
+    """The fault the heartbeat lease is for, measured with the production lease and retry
+    settings: a refresh is SIGKILLed mid-build and staff press "Refresh now" again at once
+    (the same task a redelivery or the nightly run sends). Prints the time to recovery."""
+    # given: a live snapshot, then new orders
+    place_history(products, days_ago=3)
+    live = copurchase_refresh()
+    place_history(products, days_ago=1, repeat=2)
+
+    # when: the refresh on a real worker is killed while building
+    slow = stack.worker(COPURCHASE_TEST_BUILD_DELAY=600)
+    celery_app.send_task("recommendations.tasks.refresh_copurchase", kwargs={"full": True})
+    wait_for(lambda: Snapshot.objects.filter(status=Snapshot.Status.BUILDING).exists(), stack=stack, what="a build")
+    time.sleep(1)
+    stack.kill(slow)
+    killed_at = time.monotonic()
+    stack.worker()
+    celery_app.send_task(
+        "recommendations.tasks.refresh_copurchase", kwargs={"full": True, "requested_at": timezone.now().isoformat()}
+    )
+
+    # then: a new snapshot is live within the lease (60 s) plus a retry, not 30 minutes
+    fresh = wait_for(
+        lambda: Snapshot.objects.filter(status=Snapshot.Status.LIVE).exclude(pk=live.pk).first(),
+        timeout=settings.COPURCHASE_LEASE_SECONDS + settings.COPURCHASE_BUSY_RETRY_SECONDS + 60,
+        stack=stack, what="the next snapshot",
+    )
+    recovery = time.monotonic() - killed_at
+    with capsys.disabled():
+        print(
+            f"\n[recovery] worker SIGKILLed mid-refresh -> new snapshot live after {recovery:.1f} s "
+            f"(lease {settings.COPURCHASE_LEASE_SECONDS} s, retry at most every {settings.COPURCHASE_BUSY_RETRY_SECONDS} s)"
+        )
+    assert fresh.order_count == 15
+    assert recovery < settings.COPURCHASE_LEASE_SECONDS + settings.COPURCHASE_BUSY_RETRY_SECONDS + 30

@@ -122,8 +122,10 @@ def bundle_data(discount_type, value, products):
     ("discount_type", "value", "message"),
     [
         ("percent", "-5", "The discount must be more than zero."),
-        ("percent", "120", "A percentage discount cannot exceed 100%."),
-        ("amount", "30.00", "must be less than the bundle&#x27;s price"),
+        ("percent", "120", "A bundle takes at most 50% off its set."),
+        ("percent", "60", "A bundle takes at most 50% off its set."),
+        ("amount", "30.00", "can be at most 50% of the bundle&#x27;s price (£30.00): £15.00 or less."),
+        ("amount", "15.01", "can be at most 50% of the bundle&#x27;s price"),
     ],
 )
 def test_a_bad_bundle_discount_is_a_form_error(staff, discount_type, value, message):

@@ -1,12 +1,16 @@
 """The recommendation POSTs: adds record their origin; tampered posts change nothing."""
 
+import time
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from recommendations.vocabulary import Placement
 from shop.cart.models import Cart, CartLine
+from shop.cart.origin import rec_origin_sign
 from tests.factories import BundleFactory, BundleItemFactory, ComplementFactory, ProductFactory, UpgradeFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +42,7 @@ def test_add_all_puts_the_product_and_its_partners_in_the_cart_with_their_origin
     response = client.post(
         reverse("recommendations:add-fbt"),
         {"anchor": knife.pk, "offered": [knife.pk, steel.pk, board.pk], "products": [knife.pk], "mode": "all",
-         "rec_placement": "product_fbt", "next": knife.get_absolute_url()},
+         "rec_origin": rec_origin_sign(placement="product_fbt", anchor_id=knife.pk), "next": knife.get_absolute_url()},
     )
 
     assert response.status_code == 302 and response.url == knife.get_absolute_url()
@@ -86,14 +90,65 @@ def test_add_all_is_all_or_nothing_when_a_partner_sold_out_meanwhile(client, kni
 
 def test_adding_a_recommended_item_records_placement_source_and_anchor(client, knife_set):
     knife, steel, _ = knife_set
-    client.post(
-        reverse("recommendations:add"),
-        {"product": steel.pk, "rec_placement": "cart_complete", "rec_source": "curated", "rec_anchor": knife.pk},
-    )
+    origin = rec_origin_sign(placement="cart_complete", source="curated", anchor_id=knife.pk, product_id=steel.pk)
+    client.post(reverse("recommendations:add"), {"product": steel.pk, "rec_origin": origin})
 
     line = lines(client)[steel.pk]
     assert (line.rec_placement, line.rec_source, line.rec_anchor_id) == ("cart_complete", "curated", knife.pk)
     assert line.rec_added_at is not None
+
+
+def _signed(**values):
+    return rec_origin_sign(**values)
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        pytest.param(lambda p, a: {"rec_placement": "cart_complete", "rec_source": "curated", "rec_anchor": a}, id="unsigned"),
+        pytest.param(lambda p, a: {"rec_origin": "cart_complete:curated"}, id="garbage"),
+        pytest.param(
+            lambda p, a: {"rec_origin": _signed(placement="cart_complete", source="curated", product_id=p)[:-2] + "xx"},
+            id="tampered",
+        ),
+        pytest.param(
+            lambda p, a: {"rec_origin": _signed(placement="cart_complete", source="curated", product_id=a)},
+            id="another-products",
+        ),
+        pytest.param(lambda p, a: {"rec_origin": _signed(placement="<script>", source="curated", product_id=p)}, id="unknown"),
+    ],
+)
+def test_a_hand_made_origin_still_adds_the_item_but_credits_no_recommendation(client, knife_set, origin):
+    knife, steel, _ = knife_set
+
+    response = client.post(reverse("recommendations:add"), {"product": steel.pk, **origin(steel.pk, knife.pk)}, follow=True)
+
+    assert "Added “Honing steel” to your cart." in messages_of(response)
+    line = lines(client)[steel.pk]
+    assert (line.rec_placement, line.rec_source, line.rec_anchor_id, line.rec_added_at) == ("", "", None, None)
+
+
+def test_an_expired_origin_credits_no_recommendation(client, knife_set):
+    knife, steel, _ = knife_set
+    origin = rec_origin_sign(placement="cart_complete", source="curated", anchor_id=knife.pk, product_id=steel.pk)
+
+    with mock.patch("django.core.signing.time.time", return_value=time.time() + 8 * 24 * 3600):
+        client.post(reverse("cart:add"), {"product": steel.pk, "quantity": 1, "rec_origin": origin})
+
+    assert lines(client)[steel.pk].rec_placement == ""
+
+
+def test_an_unsigned_fbt_add_adds_the_items_credited_to_nothing(client, knife_set):
+    knife, steel, board = knife_set
+    forged = rec_origin_sign(placement=Placement.PRODUCT_FBT, anchor_id=board.pk)  # signed for another anchor
+    for fields in ({"rec_placement": "product_fbt"}, {"rec_origin": forged}):
+        Cart.objects.all().delete()
+        client.post(
+            reverse("recommendations:add-fbt"),
+            {"anchor": knife.pk, "offered": [knife.pk, steel.pk, board.pk], "mode": "all", **fields},
+        )
+        assert set(lines(client)) == {knife.pk, steel.pk, board.pk}
+        assert {line.rec_placement for line in lines(client).values()} == {""}
 
 
 @pytest.mark.parametrize("change", [{"is_active": False}, {"stock": 0}])
@@ -105,13 +160,6 @@ def test_adding_an_inactive_or_out_of_stock_item_is_refused_and_creates_no_cart(
 
     assert any("not available" in m for m in messages_of(response))
     assert not Cart.objects.exists()
-
-
-def test_an_unknown_placement_or_source_is_refused(client):
-    product = ProductFactory()
-    client.post(reverse("recommendations:add"), {"product": product.pk, "rec_placement": "<script>", "rec_source": "curated"})
-
-    assert not CartLine.objects.exists()
 
 
 def test_the_recommendation_endpoints_refuse_get(client):
@@ -186,6 +234,20 @@ def test_adding_a_bundle_adds_every_item_with_its_quantity(client, bundle):
     client.post(reverse("recommendations:add-bundle"), {"bundle": bundle.pk})
 
     assert sorted((line.product.name, line.quantity) for line in lines(client).values()) == [("Cups", 2), ("Teapot", 1)]
+
+
+def test_a_bundle_add_is_credited_to_the_bundle_only_with_the_pages_signed_origin(client, bundle):
+    teapot = bundle.items.get(quantity=1).product
+    signed = rec_origin_sign(placement="product_bundle", source="bundle", anchor_id=teapot.pk)
+
+    client.post(reverse("recommendations:add-bundle"), {"bundle": bundle.pk, "rec_origin": signed})
+    credited = {line.product.name: (line.rec_placement, line.rec_source) for line in lines(client).values()}
+    Cart.objects.all().delete()
+    client.post(reverse("recommendations:add-bundle"), {"bundle": bundle.pk, "rec_anchor": teapot.pk})
+    unsigned = {line.product.name: line.rec_placement for line in lines(client).values()}
+
+    assert credited == {"Teapot": ("", ""), "Cups": ("product_bundle", "bundle")}  # the page's own product: not
+    assert unsigned == {"Teapot": "", "Cups": ""}
 
 
 @pytest.mark.parametrize("tamper", ["inactive", "unknown", "sold_out"])

@@ -2,6 +2,7 @@ from django import template
 from django.conf import settings
 
 from ..clicks import click_url
+from ..holdout import current_visit
 from ..services import impressions_record_block
 
 register = template.Library()
@@ -11,12 +12,15 @@ register = template.Library()
 def rec_click_url(product, placement, source, anchor=None):
     """`{% rec_click_url item.product placement item.source anchor=product %}`: a link to the
     product that records the click for the placement and source (their names are the
-    inclusion tag's context, from recommendations.vocabulary)."""
+    inclusion tag's context, from recommendations.vocabulary). The link names the visitor it
+    is shown to, so it counts once for them however often it is followed."""
+    visit = current_visit.get()
     return click_url(
         product_id=getattr(product, "pk", product),
         placement=placement,
         source=source,
         anchor_id=getattr(anchor, "pk", anchor),
+        shown_to=visit.visitor_key if visit is not None and visit.counted else "",
     )
 
 

@@ -9,7 +9,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from recommendations.copurchase.evaluation import CART_SIZES, Lines, evaluate, parse_cutoff, read_online_retail
+from recommendations.copurchase.evaluation import (
+    CART_SIZES,
+    DEFAULT_MIN_TEST_ORDERS,
+    DEFAULT_TEST_DAYS,
+    Lines,
+    default_cutoff,
+    evaluate,
+    parse_cutoff,
+    read_online_retail,
+)
 from recommendations.copurchase.refresh import score_params
 from shop.orders.models import Order, OrderLine
 
@@ -35,7 +44,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--csv", help=f"evaluate straight from an Online Retail CSV (.csv or .csv.xz), e.g. {DEFAULT_CSV}")
-        parser.add_argument("--cutoff", help="YYYY-MM-DD: train before, test from (CSV default 2011-11-01, DB: 30 days ago)")
+        parser.add_argument(
+            "--cutoff",
+            help=f"YYYY-MM-DD: train before, test from (CSV default 2011-11-01; DB: {DEFAULT_TEST_DAYS} days before the "
+            f"newest order, earlier if that leaves fewer than {DEFAULT_MIN_TEST_ORDERS} test orders)",
+        )
         parser.add_argument("--gamma", type=float, help="size weight exponent of the chosen score")
         parser.add_argument("--alpha", type=float, help="partner popularity damping of the chosen score")
         parser.add_argument("--no-ease", action="store_true", help="skip the EASE baseline (dense, items² memory)")
@@ -49,7 +62,7 @@ class Command(BaseCommand):
             source = csv
         else:
             lines = lines_from_db()
-            cutoff = cutoff or (timezone.now() - dt.timedelta(days=30)).date().isoformat()
+            cutoff = cutoff or default_cutoff(lines) or timezone.localdate().isoformat()
             source = "database orders"
         train, test = lines.split(parse_cutoff(cutoff))
         if not len(train.order_ids) or not len(test.order_ids):

@@ -6,9 +6,10 @@ Every visitor is a Django test Client with a browser user agent, against the cur
 database: home page, one product page, maybe a click on a recommendation, and (with
 probability --buy) add to cart, cart page, checkout details, review, place order and the
 confirmation page. The holdout middleware puts each visitor in a group exactly as it does
-for real visitors. A visitor in treatment who buys also takes the product page's first
-recommendation with probability --accept (a click on its link, then its own add-to-cart
-form). Control visitors see no recommendation and so take none.
+for real visitors (read back from their visitor cookie). A visitor in treatment who buys
+also takes the product page's first recommendation with probability --accept (a click on
+its link, then the add-to-cart form of the page it leads to, which carries the link's
+signed origin). Control visitors see no recommendation and so take none.
 
 The true effect is therefore known: +accept items per order, and +accept × the mean price
 change of adding the first recommendation (shipping and bundle discounts included) on the
@@ -33,7 +34,8 @@ from django.test.utils import override_settings
 from django.urls import reverse
 
 from catalog.models import Product
-from recommendations.measurement.holdout import CONTROL, SESSION_GROUP, SESSION_VISITOR, TREATMENT
+from recommendations.measurement.clicks import click_target_load
+from recommendations.measurement.holdout import CONTROL, TREATMENT, VISITOR_COOKIE, visitor_cookie_group
 from recommendations.measurement.models import Event, Visitor
 from recommendations.measurement.statistics import Summary, compare
 from recommendations.selectors.placements import product_page_recommendations
@@ -198,7 +200,7 @@ class Command(BaseCommand):
         get("/")
         offer = rng.choice(offers)
         page = get(offer.product.get_absolute_url()).content.decode()
-        group = client.session.get(SESSION_GROUP, TREATMENT)
+        key, group = self._visitor(client)
         shown = group == TREATMENT and f'data-rec-product="{offer.first_item.pk}"' in page
         links = _CLICK_LINK.findall(page)
         buys = rng.random() < options["buy"]
@@ -211,22 +213,31 @@ class Command(BaseCommand):
             post(reverse("cart:add"), {"product": offer.product.pk, "quantity": 1})
             if shown and rng.random() < options["accept"]:
                 self.tally[f"{group} buyers who took it"] += 1
-                link = next((href for href in links if href), None)
+                link = next((href for href in links if self._leads_to(href, offer)), None)
                 if link:
-                    get(link)
-                post(
-                    reverse("recommendations:add"),
-                    {
-                        "product": offer.first_item.pk,
-                        "rec_placement": offer.placement,
-                        "rec_source": offer.source,
-                        "rec_anchor": offer.product.pk,
-                    },
-                )
+                    landing = get(link, follow=True).content.decode()
+                    made += 1  # the redirect's own request
+                    post(
+                        reverse("cart:add"),
+                        {"product": offer.first_item.pk, "quantity": 1, "rec_origin": _hidden_value(landing, "rec_origin")},
+                    )
             get(reverse("cart:detail"))
             order_id = self._checkout(client, number, get, post)
-        self._backdate(client, order_id, days=rng.randrange(options["days"]))
+        self._backdate(key, order_id, days=rng.randrange(options["days"]))
         return group, order_id, made
+
+    @staticmethod
+    def _visitor(client) -> tuple[str, str]:
+        """The visitor key and group the holdout gave this browser (its visitor cookie)."""
+        cookie = client.cookies.get(VISITOR_COOKIE)
+        found = visitor_cookie_group(cookie.value) if cookie is not None else None
+        return found or ("", TREATMENT)
+
+    @staticmethod
+    def _leads_to(href: str, offer: Offer) -> bool:
+        """Whether a click link is the offer's first recommendation's, on its product page."""
+        target = click_target_load(href.replace("&amp;", "&").strip("/").split("/")[-1])
+        return target is not None and target.product_id == offer.first_item.pk and target.placement == offer.placement
 
     def _checkout(self, client, number, get, post) -> int | None:
         details = {
@@ -248,12 +259,11 @@ class Command(BaseCommand):
             return None
         return Order.objects.filter(idempotency_key=fields["idempotency_key"]).values_list("pk", flat=True).first()
 
-    def _backdate(self, client, order_id, *, days: int) -> None:
+    def _backdate(self, key, order_id, *, days: int) -> None:
         """Spread the visits over past days, so the daily charts have a shape."""
         if not days:
             return
         delta = timedelta(days=days, minutes=self.rng.randrange(60 * 12))
-        key = client.session.get(SESSION_VISITOR, "")
         if key:
             Visitor.objects.filter(key=key).update(first_seen=F("first_seen") - delta)
             Event.objects.filter(visitor_key=key).update(created_at=F("created_at") - delta)

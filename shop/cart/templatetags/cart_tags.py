@@ -1,0 +1,23 @@
+from django import template
+
+from ..origin import rec_origin_sign
+
+register = template.Library()
+
+
+@register.simple_tag
+def rec_origin_token(placement, source=None, anchor=None, product=None):
+    """`{% rec_origin_token placement source anchor product %}`: the signed value of a
+    recommendation form's `rec_origin` field (shop.cart.origin)."""
+    return rec_origin_sign(
+        placement=placement, source=source or "", anchor_id=_id(anchor), product_id=_id(product)
+    )
+
+
+def _id(value) -> int | None:
+    """A product, its id, or nothing ("" from a template) as an id or None."""
+    value = getattr(value, "pk", value)
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
