@@ -13,10 +13,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from catalog.models import Product
+from catalog.models import StockMovement
 
-from .models import Order, OrderLine
+from .models import Order
 from .selectors import order_summary
+from .stock import orders_release_stock
 
 Status = Order.Status
 
@@ -95,19 +96,7 @@ def _stamp_shipped(order: Order) -> list[str]:
 
 
 def _return_stock(order: Order) -> list[str]:
-    quantities: dict[int, int] = {}
-    for product_id, quantity in OrderLine.objects.filter(order=order, product__isnull=False).values_list(
-        "product_id", "quantity"
-    ):
-        quantities[product_id] = quantities.get(product_id, 0) + quantity
-    # Locked in id order, like order placement, so the two never deadlock.
-    products = list(Product.objects.select_for_update().filter(pk__in=quantities).order_by("id"))
-    # The rows are locked, so plain arithmetic on the values just read is safe.
-    for product in products:
-        product.stock += quantities[product.pk]
-        # sales_count counts orders that are sales; a cancelled one no longer is.
-        product.sales_count = max(product.sales_count - 1, 0)
-    Product.objects.bulk_update(products, ["stock", "sales_count"])
+    orders_release_stock(order_ids=[order.pk], kind=StockMovement.Kind.CANCELLATION)
     return []  # the order's own row changes only its status
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Sum
 
-from catalog.models import Attribute, Category, Product, ProductAttributeValue, ProductImage
+from catalog.models import Attribute, Category, Product, ProductAttributeValue, ProductImage, StockMovement
 from recommendations.models import Complement, LadderTier, TierLadder
 from shop.demo import handmade
 from shop.demo.cleaning import CleanDataset, InvoiceRecord, LineRecord, ProductRecord
@@ -251,3 +251,16 @@ def test_reset_deletes_the_demo_rows_and_their_picture_files(tmp_path, django_ca
     assert not Order.objects.exists()
     assert not Category.objects.exists()
     assert not DemoLoad.objects.exists()
+
+
+def test_the_demo_stock_comes_in_through_the_ledger_and_sums_to_each_level():
+    load("--no-images")
+
+    ledger = dict(
+        StockMovement.objects.filter(kind=StockMovement.Kind.DEMO)
+        .values("product__sku")
+        .annotate(total=Sum("delta"))
+        .values_list("product__sku", "total")
+    )
+    stocked = dict(Product.objects.filter(stock__gt=0).values_list("sku", "stock"))
+    assert stocked and ledger == stocked
