@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "shop.accounts",
     "shop.demo",
     "shop.security",
+    "shop.operations",
     "recommendations",
     "recommendations.copurchase",
     "recommendations.measurement",
@@ -245,6 +246,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
+# HOUSEKEEPING (beat, nightly at HOUSEKEEPING_HOUR; the deletes go in batches, see
+# shop/operations/housekeeping.py): expired sessions; guests' carts untouched for
+# CART_IDLE_DAYS; raw recommendation events and visitors older than MEASUREMENT_RAW_DAYS,
+# deleted once their daily counts are kept (the dashboard reads those for older days). The
+# curation health report reads 30 days of clicks, so fewer than 31 raw days is refused.
+HOUSEKEEPING_HOUR = env.int("HOUSEKEEPING_HOUR", default=4)
+CART_IDLE_DAYS = env.int("CART_IDLE_DAYS", default=30)
+MEASUREMENT_RAW_DAYS = env.int("MEASUREMENT_RAW_DAYS", default=60)
+if MEASUREMENT_RAW_DAYS < 31:
+    raise ImproperlyConfigured("MEASUREMENT_RAW_DAYS must be 31 or more (the health report reads 30 days of clicks).")
 RECOMMENDATIONS_REFRESH_HOUR = env.int("RECOMMENDATIONS_REFRESH_HOUR", default=3)
 RECOMMENDATIONS_REFRESH_MINUTE = env.int("RECOMMENDATIONS_REFRESH_MINUTE", default=0)
 # Every periodic task, here only. The task names are the registered ones (a task that moved
@@ -266,6 +277,19 @@ CELERY_BEAT_SCHEDULE = {
     "measurement-expire-rec-origins": {
         "task": "recommendations.measurement.tasks.expire_rec_origins",
         "schedule": crontab(minute=5),
+    },
+    # HOUSEKEEPING, each night after the refresh: see that section.
+    "housekeeping-expired-sessions": {
+        "task": "shop.operations.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=HOUSEKEEPING_HOUR, minute=10),
+    },
+    "housekeeping-idle-carts": {
+        "task": "shop.cart.tasks.delete_idle_carts",
+        "schedule": crontab(hour=HOUSEKEEPING_HOUR, minute=20),
+    },
+    "housekeeping-measurement-history": {
+        "task": "recommendations.measurement.tasks.keep_measurement_history",
+        "schedule": crontab(hour=HOUSEKEEPING_HOUR, minute=30),
     },
 }
 
