@@ -132,6 +132,14 @@ class ProductAdmin(admin.ModelAdmin):
     # A plain list: the recommendations app appends its own inlines to it.
     inlines = [ProductImageInline, ProductAttributeValueInline, StockMovementInline]
 
+    def get_inline_instances(self, request, obj=None):
+        # The ledger is read-only: it has nothing to post, so a save (or a form posted by a
+        # script or a test) needn't carry its management form.
+        inlines = super().get_inline_instances(request, obj)
+        if request.method == "POST":
+            inlines = [inline for inline in inlines if not isinstance(inline, StockMovementInline)]
+        return inlines
+
     def save_model(self, request, obj, form, change):
         """Saves what staff edited, never the stock or the sales count; then the stock
         adjustment, if one was asked for, through the ledger."""

@@ -245,6 +245,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing from a request (an order's e-mail, "Refresh now") must never hold the request
+# up when Redis is down: no publish retries, short connect and socket timeouts, and
+# shop.celery.publish_quietly logs the failure instead of raising. (Celery's defaults retry
+# a publish for about 19 seconds, then raise: a 500 for an order that exists.)
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,  # kombu's own reconnect loop around a publish
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,  # above the worker's 1 s BRPOP poll
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 # HOUSEKEEPING (beat, nightly at HOUSEKEEPING_HOUR; the deletes go in batches, see
 # shop/operations/housekeeping.py): expired sessions; guests' carts untouched for

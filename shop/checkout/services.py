@@ -14,6 +14,7 @@ from shop.cart.models import Cart, CartLine
 from shop.cart.pricing import calculate_totals, line_total
 from shop.cart.selectors import line_problem
 from shop.cart.services import cart_clear
+from shop.celery import publish_quietly
 from shop.orders.models import Order, OrderAdjustment, OrderLine
 from shop.orders.payments import PROVIDERS
 from shop.orders.services import order_number_generate
@@ -165,5 +166,5 @@ def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, 
     cart_clear(cart=cart)
     if email and cart.email != email:
         Cart.objects.filter(pk=cart.pk).update(email=email)
-    transaction.on_commit(partial(send_order_confirmation.delay, order.pk))
+    transaction.on_commit(partial(publish_quietly, send_order_confirmation, order.pk))
     return order
