@@ -19,9 +19,6 @@ from catalog.services import StockError, product_image_save, product_images_dele
 
 # The product page shows this many of the newest stock movements; the rest are one link away.
 STOCK_MOVEMENTS_SHOWN = 20
-# Columns the product form never writes: services keep them (stock_move, order placement),
-# so a form loaded before a sale can't put back the figures it was loaded with.
-SERVICE_OWNED_FIELDS = {"stock", "sales_count", "created_at"}
 
 
 class StockLevelFilter(admin.SimpleListFilter):
@@ -122,12 +119,18 @@ class ProductAdmin(admin.ModelAdmin):
     autocomplete_fields = ["category"]
     prepopulated_fields = {"slug": ["name"]}
     form = ProductAdminForm
-    readonly_fields = ["stock", "stock_ledger", "sales_count", "created_at", "updated_at"]
+    readonly_fields = ["stock", "stock_ledger", "sales_count", "rating_average", "rating_count", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "sku", "category", "description"]}),
         ("Price", {"fields": ["price", "is_active", "is_featured", "is_consumable"]}),
         ("Stock", {"fields": ["stock", ("stock_change", "stock_kind"), "stock_note", "stock_ledger"]}),
-        ("Statistics", {"fields": ["sales_count", "created_at", "updated_at"], "classes": ["collapse"]}),
+        (
+            "Statistics",
+            {
+                "fields": ["sales_count", "rating_average", "rating_count", "created_at", "updated_at"],
+                "classes": ["collapse"],
+            },
+        ),
     ]
     # A plain list: the recommendations app appends its own inlines to it.
     inlines = [ProductImageInline, ProductAttributeValueInline, StockMovementInline]
@@ -141,10 +144,13 @@ class ProductAdmin(admin.ModelAdmin):
         return inlines
 
     def save_model(self, request, obj, form, change):
-        """Saves what staff edited, never the stock or the sales count; then the stock
+        """Saves what staff edited, never the stock or the counters; then the stock
         adjustment, if one was asked for, through the ledger."""
         if change:
-            obj.save(update_fields=[f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name not in SERVICE_OWNED_FIELDS])
+            # Only the columns the form shows: stock, sales and ratings are kept by services,
+            # and a form loaded before a sale or a review must not put back what it loaded.
+            columns = {field.name for field in obj._meta.concrete_fields}
+            obj.save(update_fields=[name for name in form.fields if name in columns] + ["updated_at"])
         else:
             obj.save()
         changes = form.stock_changes() if isinstance(form, ProductAdminForm) else []

@@ -65,6 +65,14 @@ class Product(models.Model):
     # Orders containing the product; kept up to date by order placement and the demo loader,
     # so "sort by popularity" is an indexed column, not an aggregate over every order line.
     sales_count = models.PositiveIntegerField(default=0, db_index=True)
+    # Published reviews, denormalised by catalog.reviews on every moderation so cards and
+    # recommendation blocks show "★ 4.6 (128)" from the row they already read. Not editable:
+    # a product form must never write back figures read before a moderation.
+    rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, editable=False)
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
+    rating_histogram = models.JSONField(
+        default=list, blank=True, editable=False, help_text="Published reviews by stars: [1★, 2★, 3★, 4★, 5★]."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -68,9 +68,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "catalog",
+    "catalog.reviews",
     "shop.cart",
     "shop.orders",
     "shop.checkout",
+    "shop.payments",
     "shop.accounts",
     "shop.demo",
     "shop.security",
@@ -245,16 +247,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing from a request (an order's e-mail, "Refresh now") must never hold the request
-# up when Redis is down: no publish retries, short connect and socket timeouts, and
-# shop.celery.publish_quietly logs the failure instead of raising. (Celery's defaults retry
-# a publish for about 19 seconds, then raise: a 500 for an order that exists.)
+# Publishing a task never holds up a request: no publish retries, short socket timeouts, and
+# shop.broker.enqueue logs a failure instead of raising (the outbox sweeper, or the next
+# nightly run, catches up). Celery's defaults retry a publish for about 19 seconds, then
+# raise: a 500 for an order that exists.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "max_retries": 0,  # kombu's own reconnect loop around a publish
+    # kombu's own reconnect loop when publishing (about 6 s against a refused port by default)
+    "max_retries": 0,
     "socket_connect_timeout": 2,
-    "socket_timeout": 5,  # above the worker's 1 s BRPOP poll
+    # above the worker's 1 s BRPOP poll, well below a shopper's patience
+    "socket_timeout": 5,
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
@@ -285,6 +289,10 @@ CELERY_BEAT_SCHEDULE = {
     "followups-abandoned-carts": {
         "task": "recommendations.followups.tasks.send_abandoned_cart_emails",
         "schedule": crontab(minute="*/30"),
+    },
+    "followups-review-requests": {
+        "task": "recommendations.followups.tasks.send_review_request_emails",
+        "schedule": crontab(minute=45),
     },
     # Enforces RECOMMENDATIONS_ATTRIBUTION_DAYS on cart lines (see measurement.services).
     "measurement-expire-rec-origins": {
@@ -380,6 +388,11 @@ RECOMMENDATIONS_UPGRADE_MAX_FACTOR = Decimal(env("RECOMMENDATIONS_UPGRADE_MAX_FA
 RECOMMENDATIONS_ADDON_MAX_PRICE = Decimal(env("RECOMMENDATIONS_ADDON_MAX_PRICE", default="15.00"))
 RECOMMENDATIONS_CACHE_TIMEOUT = env.int("RECOMMENDATIONS_CACHE_TIMEOUT", default=60 * 60 * 6)
 
+# REVIEWS
+REVIEWS_PER_PAGE = env.int("REVIEWS_PER_PAGE", default=5)
+# The signed link in the "How was it?" e-mail lets a guest review for this many days.
+REVIEW_LINK_MAX_AGE_DAYS = env.int("REVIEW_LINK_MAX_AGE_DAYS", default=60)
+
 # CHECKOUT AND ORDERS
 # The bank-transfer payment provider shows these on the confirmation page and e-mail.
 SHOP_BANK_DETAILS = {
@@ -403,6 +416,8 @@ FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY = env.dict(
     "FOLLOWUP_POST_PURCHASE_DAYS_BY_CATEGORY", cast={"value": int}, default={}
 )
 FOLLOWUP_ABANDONED_CART_HOURS = env.int("FOLLOWUP_ABANDONED_CART_HOURS", default=24)
+# "How was it?": the request for a review, this many days after dispatch.
+FOLLOWUP_REVIEW_REQUEST_DAYS = env.int("FOLLOWUP_REVIEW_REQUEST_DAYS", default=10)
 
 # RECOMMENDATIONS: co-purchase
 # Score: size-weighted co-count, each order weighing 1/(size-1)^γ (see recommendations/copurchase/scoring.py).
@@ -422,6 +437,36 @@ COPURCHASE_FULL_EVERY_DAYS = env.int("COPURCHASE_FULL_EVERY_DAYS", default=7)
 COPURCHASE_SHARD_ORDERS = env.int("COPURCHASE_SHARD_ORDERS", default=250_000)
 # The nightly task fans out into a chord above this many orders in the window.
 COPURCHASE_SHARD_ABOVE_ORDERS = env.int("COPURCHASE_SHARD_ABOVE_ORDERS", default=2_000_000)
+
+# PAYMENTS
+# Card payments go through Stripe Checkout and are offered only when all three keys are set;
+# without them the shop takes bank transfers only, as before.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Another address for Stripe's API (the tests' local stand-in); empty: Stripe itself.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Seconds to wait for Stripe (connect, read); the library retries network errors this often.
+STRIPE_TIMEOUT = (env.float("STRIPE_CONNECT_TIMEOUT", default=5.0), env.float("STRIPE_READ_TIMEOUT", default=20.0))
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# How long an unpaid order holds its stock. A card order's window is also its Checkout
+# session's lifetime (Stripe allows 30 minutes to 24 hours); a bank-transfer order gets a
+# reminder e-mail this many hours before its window closes.
+CARD_PAYMENT_WINDOW_MINUTES = env.int("CARD_PAYMENT_WINDOW_MINUTES", default=30)
+BANK_TRANSFER_PAYMENT_DAYS = env.int("BANK_TRANSFER_PAYMENT_DAYS", default=3)
+BANK_TRANSFER_REMINDER_HOURS = env.int("BANK_TRANSFER_REMINDER_HOURS", default=24)
+# Order e-mails (the outbox): a row claimed this long ago by a worker that never finished is
+# sent again; after this many failed attempts it is left for staff.
+ORDER_EMAIL_CLAIM_LEASE_SECONDS = env.int("ORDER_EMAIL_CLAIM_LEASE_SECONDS", default=15 * 60)
+ORDER_EMAIL_MAX_ATTEMPTS = env.int("ORDER_EMAIL_MAX_ATTEMPTS", default=8)
+PAYMENTS_BEAT_SCHEDULE = {
+    "orders-expire-unpaid": {"task": "shop.orders.tasks.expire_unpaid_orders", "schedule": 60.0},
+    "orders-payment-reminders": {"task": "shop.orders.tasks.queue_payment_reminders", "schedule": crontab(minute="*/15")},
+    # Sends what the broker missed (down at checkout) and what a dead worker left claimed.
+    "orders-send-pending-emails": {"task": "shop.orders.tasks.send_pending_order_emails", "schedule": 60.0},
+    "payments-retry-refunds": {"task": "shop.payments.tasks.retry_refunds", "schedule": crontab(minute="*/10")},
+}
+CELERY_BEAT_SCHEDULE |= PAYMENTS_BEAT_SCHEDULE
 
 # LOGGING
 LOGGING = {

@@ -11,9 +11,11 @@ urlpatterns = [
     path("cart/", include("shop.cart.urls")),
     path("checkout/", include("shop.checkout.urls")),
     path("orders/", include("shop.orders.urls")),
+    path("payments/", include("shop.payments.urls")),
     path("accounts/", include("shop.accounts.urls")),
     path("recommendations/", include("recommendations.urls")),
     path("followups/", include("recommendations.followups.urls")),
+    path("reviews/", include("catalog.reviews.urls")),
     path("", include("recommendations.measurement.urls")),
     path("", include("catalog.urls")),
 ]

@@ -84,6 +84,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"buyer{n}@example.com")
     placed_at = factory.LazyFunction(timezone.now)
     status = Order.Status.PAID
+    payment_method = "bank_transfer"
 
 
 class OrderLineFactory(factory.django.DjangoModelFactory):
@@ -169,3 +170,23 @@ class BundleItemFactory(factory.django.DjangoModelFactory):
     bundle = factory.SubFactory(BundleFactory)
     product = factory.SubFactory(ProductFactory)
     quantity = 1
+
+
+# Reviews ----------------------------------------------------------------------------------
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """A published review by a guest; pass status="pending" etc. Rating figures on the
+    product are not refreshed: call catalog.reviews.services.product_ratings_refresh."""
+
+    class Meta:
+        model = "reviews.Review"
+
+    product = factory.SubFactory(ProductFactory)
+    email = factory.Sequence(lambda n: f"reviewer{n}@example.com")
+    author_name = "Ada L."
+    rating = 5
+    title = factory.Sequence(lambda n: f"Review {n}")
+    text = "Does exactly what it says, and well made too."
+    status = "published"
+    is_verified_purchase = True

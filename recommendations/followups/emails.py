@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from catalog.images import product_image_urls
 from catalog.models import Product
+from catalog.reviews.tokens import review_token
 from recommendations.measurement.clicks import click_url
 from recommendations.selectors.placements import Recommendation
 from recommendations.vocabulary import Placement
@@ -31,6 +32,8 @@ class EmailItem:
     image_url: str
     reason: str = ""
     quantity: int = 1
+    rating_average: Decimal | None = None
+    rating_count: int = 0
 
 
 def recommended_item(recommendation: Recommendation, *, placement: Placement) -> EmailItem:
@@ -48,6 +51,8 @@ def recommended_item(recommendation: Recommendation, *, placement: Placement) ->
         ),
         image_url=absolute(product_image_urls(product)["thumb"]),
         reason=recommendation.pitch or recommendation.reason,
+        rating_average=product.rating_average,
+        rating_count=product.rating_count,
     )
 
 
@@ -108,5 +113,41 @@ def send_abandoned_cart(*, cart, recommendations) -> None:
             "items": [recommended_item(r, placement=Placement.EMAIL_ABANDONED_CART) for r in recommendations],
             "restore_url": absolute(reverse("followups:restore", kwargs={"token": restore_token(cart.pk)})),
             "subtotal": sum((line.price * line.quantity for line in lines), Decimal("0.00")),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ReviewRequestItem:
+    name: str
+    url: str
+    image_url: str
+    # The signed link that lets the customer review it without signing in.
+    review_url: str
+
+
+def send_review_request(*, order, products) -> None:
+    items = [
+        ReviewRequestItem(
+            name=product.name,
+            url=absolute(product.get_absolute_url()),
+            image_url=absolute(product_image_urls(product)["thumb"]),
+            review_url=absolute(
+                reverse(
+                    "reviews:write-from-link",
+                    kwargs={"token": review_token(order_id=order.pk, product_id=product.pk)},
+                )
+            ),
+        )
+        for product in products
+    ]
+    _send(
+        template="review_request",
+        to=order.email,
+        context={
+            "order": order,
+            "items": items,
+            "name": order.shipping_name.split(" ")[0] if order.shipping_name else "",
+            "link_days": settings.REVIEW_LINK_MAX_AGE_DAYS,
         },
     )

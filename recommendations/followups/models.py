@@ -29,6 +29,7 @@ class FollowUp(models.Model):
     class Kind(models.TextChoices):
         POST_PURCHASE = "post_purchase", "After purchase"
         ABANDONED_CART = "abandoned_cart", "Abandoned cart"
+        REVIEW_REQUEST = "review_request", "How was it? (review request)"
 
     class Status(models.TextChoices):
         SENT = "sent", "Sent"
@@ -42,13 +43,18 @@ class FollowUp(models.Model):
     cart = models.ForeignKey("cart.Cart", null=True, blank=True, related_name="followups", on_delete=models.SET_NULL)
     # The cart's updated_at when it was found idle: one reminder per abandoned state of a cart.
     cart_idle_since = models.DateTimeField(null=True, blank=True)
-    product_ids = models.JSONField(default=list, blank=True, help_text="Products the e-mail recommended.")
+    product_ids = models.JSONField(
+        default=list, blank=True, help_text="Products the e-mail recommended (or, asking for reviews, asked about)."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["order"], condition=Q(kind="post_purchase"), name="one_followup_per_order"),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(kind="review_request"), name="one_review_request_per_order"
+            ),
             models.UniqueConstraint(
                 fields=["cart", "cart_idle_since"],
                 condition=Q(kind="abandoned_cart"),

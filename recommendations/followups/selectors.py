@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Lower
 
+from catalog.models import Product
+from catalog.reviews.selectors import reviewed_product_ids
 from recommendations.selectors.placements import Recommendation, basket_recommendations
 from shop.accounts.models import MarketingConsent
 from shop.cart.models import Cart, CartLine
@@ -137,3 +139,38 @@ def cart_complement(*, cart: Cart) -> list[Recommendation]:
     if not product_ids:
         return []
     return basket_recommendations(product_ids=product_ids, user=cart.user, limit=CART_COMPLEMENT_ITEMS)
+
+
+def review_requests_due(*, now: datetime) -> list[Order]:
+    """Orders shipped FOLLOWUP_REVIEW_REQUEST_DAYS ago (and not LATE_LIMIT_DAYS more), not
+    asked yet, to addresses that agreed to marketing e-mail. Two queries (orders, then their lines)."""
+    shipped_before = now - timedelta(days=settings.FOLLOWUP_REVIEW_REQUEST_DAYS)
+    orders = (
+        Order.objects.filter(
+            status=Order.Status.SHIPPED,
+            shipped_at__lte=shipped_before,
+            shipped_at__gte=shipped_before - timedelta(days=LATE_LIMIT_DAYS),
+        )
+        .exclude(email="")
+        .filter(~Exists(FollowUp.objects.filter(kind=FollowUp.Kind.REVIEW_REQUEST, order=OuterRef("pk"))))
+        .filter(_consented())
+        .select_related("user")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.select_related("product__category").prefetch_related("product__images"),
+            )
+        )
+        .order_by("shipped_at", "pk")[:BATCH_SIZE]
+    )
+    return list(orders)
+
+
+def review_request_products(*, order: Order) -> list[Product]:
+    """What the e-mail asks about: the order's products still on sale that the customer
+    (their account, or as a guest their address) hasn't reviewed yet."""
+    products = {line.product_id: line.product for line in order.lines.all() if line.product and line.product.is_active}
+    if not products:
+        return []
+    reviewed = reviewed_product_ids(product_ids=list(products), user=order.user, email=order.email)
+    return [product for pid, product in products.items() if pid not in reviewed]

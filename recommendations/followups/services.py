@@ -29,6 +29,8 @@ from .selectors import (
     cart_reminder_cooldown_start,
     post_purchase_due,
     post_purchase_picks,
+    review_request_products,
+    review_requests_due,
 )
 
 logger = logging.getLogger(__name__)
@@ -94,6 +96,22 @@ def abandoned_cart_send(*, cart: Cart) -> FollowUp | None:
     return followup
 
 
+def review_request_send(*, order) -> FollowUp | None:
+    """ "How was it?" for one order: links to review each of its products not reviewed yet,
+    or recorded as skipped when there is none. None when the order was asked already."""
+    products = review_request_products(order=order)
+    followup = _claim(
+        kind=FollowUp.Kind.REVIEW_REQUEST,
+        status=FollowUp.Status.SENT if products else FollowUp.Status.SKIPPED,
+        email=order.email.lower(),
+        order=order,
+        product_ids=[product.pk for product in products],
+    )
+    if followup is not None and products:
+        _deliver(followup, lambda: emails.send_review_request(order=order, products=products))
+    return followup
+
+
 @dataclass(frozen=True)
 class RunResult:
     sent: int = 0
@@ -126,6 +144,10 @@ def post_purchase_send_due(*, now=None) -> RunResult:
 
 def abandoned_carts_send_due(*, now=None) -> RunResult:
     return _run(abandoned_carts_due(now=now or timezone.now()), lambda cart: abandoned_cart_send(cart=cart))
+
+
+def review_requests_send_due(*, now=None) -> RunResult:
+    return _run(review_requests_due(now=now or timezone.now()), lambda order: review_request_send(order=order))
 
 
 def opt_out(*, email: str) -> OptOut:

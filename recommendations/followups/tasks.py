@@ -2,7 +2,7 @@ from dataclasses import asdict
 
 from celery import shared_task
 
-from .services import abandoned_carts_send_due, post_purchase_send_due
+from .services import abandoned_carts_send_due, post_purchase_send_due, review_requests_send_due
 
 
 @shared_task
@@ -15,3 +15,9 @@ def send_post_purchase_emails() -> dict:
 def send_abandoned_cart_emails() -> dict:
     """Beat, every 30 minutes: the abandoned-cart reminders that are due (idempotent)."""
     return asdict(abandoned_carts_send_due())
+
+
+@shared_task
+def send_review_request_emails() -> dict:
+    """Beat, hourly: the "How was it?" review requests that are due (idempotent)."""
+    return asdict(review_requests_send_due())

@@ -1,9 +1,19 @@
 """Pure statistics for the holdout comparison: no Django, no database.
 
 Welch's t interval for a difference of means (treatment minus control) with unequal
-variances and the Welch–Satterthwaite degrees of freedom. Proportions (conversion) use the
-same interval on 0/1 outcomes, which for the sample sizes a shop sees is the usual
-unpooled normal interval.
+variances and the Welch–Satterthwaite degrees of freedom.
+
+The observations must be independent, and orders are not: one buyer's orders share their
+budget, their tastes and their group. So every figure is summarised over *independent
+units* — buyers, or visitors — never over orders:
+
+- a mean over visitors (revenue or orders per visitor) takes each unit's total, the
+  visitors who bought nothing counting as zeros (`Summary.from_sums`);
+- a mean over orders (order value, items per order) is a ratio of two per-buyer totals,
+  Σ value / Σ orders, whose variance is the delta method's (`Summary.of_ratio`).
+
+Both give a `Summary` whose `variance / n` is the variance of its mean, so one Welch
+interval serves every metric. `uplift_coverage` checks the result by simulation.
 """
 
 import math
@@ -38,6 +48,29 @@ class Summary:
         mean = total / n
         variance = max(total_of_squares - n * mean * mean, 0.0) / (n - 1) if n > 1 else 0.0
         return cls(n=n, mean=mean, variance=variance)
+
+    @classmethod
+    def of_ratio(cls, *, numerators: Sequence[float], denominators: Sequence[float]) -> "Summary":
+        """Σy / Σx over n independent units: a buyer's order values (y) over their number of
+        orders (x) is the average order value, one order per order counted once.
+
+        The estimate is the pooled ratio R = Σy / Σx. Its variance by the delta method is
+        Σ(y − R·x)² / ((n − 1) · n · x̄²); the summary's `variance` is that times n, so that
+        `variance / n` is the ratio's variance as for a plain mean. With one order per buyer
+        (every x = 1) it is exactly `Summary.of(y)`.
+        """
+        n = len(numerators)
+        if n != len(denominators):
+            raise ValueError(f"{n} numerators for {len(denominators)} denominators")
+        x_total = math.fsum(denominators)
+        if n == 0 or x_total <= 0:
+            return cls(n=0, mean=0.0, variance=0.0)
+        ratio = math.fsum(numerators) / x_total
+        if n < 2:
+            return cls(n=n, mean=ratio, variance=0.0)
+        x_mean = x_total / n
+        residuals = math.fsum((y - ratio * x) ** 2 for y, x in zip(numerators, denominators, strict=True))
+        return cls(n=n, mean=ratio, variance=residuals / (n - 1) / (x_mean * x_mean))
 
     @classmethod
     def proportion(cls, *, successes: int, n: int) -> "Summary":

@@ -39,13 +39,17 @@ class FreshProduct:
     is_active: bool
     is_consumable: bool
     updated_at: datetime
+    # Moderation changes the rating without touching updated_at (the display copies' key),
+    # so it is read fresh with the rest.
+    rating_average: Decimal | None = None
+    rating_count: int = 0
     # Signed-in customers only: they have bought it in an order that counts.
     bought_before: bool = False
 
 
 # The fields a display copy takes from the fresh row: prices, stock and availability are
 # never shown from a cache.
-FRESH_FIELDS = ("price", "stock", "is_active", "is_consumable", "bought_before")
+FRESH_FIELDS = ("price", "stock", "is_active", "is_consumable", "rating_average", "rating_count", "bought_before")
 
 # Display copies (name, slug, category, pictures, attributes) of products, cached.
 DISPLAY_TIMEOUT = 10 * 60
@@ -57,7 +61,7 @@ _local_display = LocalLRU(limit=4096, timeout=DISPLAY_TIMEOUT)
 def fresh_products(ids: Iterable[int], *, user=None) -> dict[int, FreshProduct]:
     """The active products among `ids`, in one query."""
     fresh = Product.objects.active().filter(pk__in=set(ids))
-    fields = ["pk", "name", "price", "stock", "is_active", "is_consumable", "updated_at"]
+    fields = ["pk", "name", "price", "stock", "is_active", "is_consumable", "updated_at", "rating_average", "rating_count"]
     if user is not None and user.is_authenticated:
         fresh = fresh.annotate(bought_before=Exists(counted_purchases(user=user).filter(product_id=OuterRef("pk"))))
         fields.append("bought_before")

@@ -2,7 +2,7 @@ import re
 
 from django import forms
 
-from shop.orders.payments import payment_choices
+from shop.payments.providers import payment_choices
 from shop.security.text import (
     ADDRESS_LINE_MAX_LENGTH,
     CITY_MAX_LENGTH,

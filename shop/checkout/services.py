@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,11 +13,10 @@ from shop.cart.models import Cart, CartLine
 from shop.cart.pricing import calculate_totals, line_total
 from shop.cart.selectors import line_problem
 from shop.cart.services import cart_clear
-from shop.celery import publish_quietly
-from shop.orders.models import Order, OrderAdjustment, OrderLine
-from shop.orders.payments import PROVIDERS
+from shop.orders.emails import order_email_queue
+from shop.orders.models import Order, OrderAdjustment, OrderEmail, OrderLine
 from shop.orders.services import order_number_generate
-from shop.orders.tasks import send_order_confirmation
+from shop.payments.providers import available_providers
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ def order_place(
     """
     if not idempotency_key or len(idempotency_key) > 64:
         raise CheckoutError("This checkout form has expired. Please review your order again.", code="token")
-    provider = PROVIDERS.get(payment_method)
+    provider = available_providers().get(payment_method)
     if provider is None:
         raise CheckoutError("Please choose a way to pay.", code="payment")
     if rec_group not in Order.Group.values:
@@ -114,12 +112,15 @@ def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, 
             code="price_changed",
         )
 
+    placed_at = timezone.now()
     order = Order.objects.create(
         number=order_number_generate(),
         user=user if user is not None and user.is_authenticated else None,
         email=email,
         status=Order.Status.AWAITING_PAYMENT,
-        placed_at=timezone.now(),
+        placed_at=placed_at,
+        # The stock taken below is held until then; unpaid, the order expires (shop.orders.holds).
+        payment_due_at=placed_at + provider.payment_window(),
         payment_method=provider.code,
         shipping_name=address.name,
         shipping_line1=address.line1,
@@ -162,9 +163,11 @@ def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, 
         line.product.sales_count += 1
     Product.objects.bulk_update(list(products.values()), ["sales_count"])
 
-    provider.start(order)
+    provider.prepare(order=order)
     cart_clear(cart=cart)
     if email and cart.email != email:
         Cart.objects.filter(pk=cart.pk).update(email=email)
-    transaction.on_commit(partial(publish_quietly, send_order_confirmation, order.pk))
+    # In the outbox, in this transaction: sent after the commit, or by the sweeper if the
+    # broker is down; never holds up the shopper's confirmation.
+    order_email_queue(order=order, kind=OrderEmail.Kind.RECEIVED)
     return order

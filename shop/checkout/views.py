@@ -9,8 +9,9 @@ from shop.accounts.services import marketing_consent_give
 from shop.cart.selectors import cart_overview
 from shop.cart.services import cart_get_for_request, cart_remember_email
 from shop.orders.models import REC_GROUP_SESSION_KEY
-from shop.orders.payments import PROVIDERS
 from shop.orders.selectors import order_for_idempotency_key
+from shop.payments.providers import available_providers
+from shop.payments.views import redirect_to_payment
 
 from .forms import CheckoutDetailsForm, PlaceOrderForm
 from .services import CheckoutError, order_place
@@ -83,7 +84,7 @@ def _review_context(overview, details, form):
         "totals": overview.totals,
         "details": details.cleaned_data,
         "form": form,
-        "providers": PROVIDERS,
+        "providers": available_providers(),
     }
 
 
@@ -97,7 +98,7 @@ def place(request):
     # order the first one placed, even though the cart and the details are gone by now.
     already_placed = order_for_idempotency_key(form.cleaned_data["idempotency_key"])
     if already_placed is not None:
-        return redirect(already_placed.get_confirmation_url())
+        return redirect_to_payment(request, already_placed)
     details = _details(request)
     if details is None:
         messages.error(request, "Please fill in your delivery details first.")
@@ -121,4 +122,5 @@ def place(request):
             messages.error(request, message)
         return redirect("checkout:review" if getattr(exc, "code", None) == "price_changed" else "cart:detail")
     request.session.pop(SESSION_DETAILS, None)
-    return redirect(order.get_confirmation_url())
+    # A card order goes on to Stripe's payment page; a bank transfer to its confirmation.
+    return redirect_to_payment(request, order)

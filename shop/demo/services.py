@@ -44,6 +44,7 @@ from shop.demo.history import create_orders, order_number
 from shop.demo.images import WORKERS, ImageJob
 from shop.demo.models import DemoLoad
 from shop.demo.progress import Progress, no_progress
+from shop.demo.reviews import demo_reviews_create
 from shop.demo.stock import DEFAULT_SEED
 from shop.orders.models import Order, OrderLine
 
@@ -105,6 +106,7 @@ def demo_load(
             started = time.perf_counter()
             orders, lines = create_orders(data, products, progress)
             report.timed("orders", started)
+            reviews = demo_reviews_create(products={**products, **extra}, seed=seed)
 
             started = time.perf_counter()
             everything = {**products, **extra}
@@ -139,6 +141,7 @@ def demo_load(
         "attribute_values": values + sum(len(spec.attributes) for spec in handmade.PRODUCTS),
         "orders": orders,
         "order_lines": lines,
+        "reviews": reviews,
         "images": pictures,
     }
     return report

@@ -30,6 +30,12 @@ class Order(models.Model):
         SHIPPED = "shipped", "Shipped"
         CANCELLED = "cancelled", "Cancelled"
 
+    class CancelReason(models.TextChoices):
+        NONE = "", "—"
+        EXPIRED = "expired", "Not paid in time"
+        STAFF = "staff", "Cancelled by the shop"
+        REFUNDED = "refunded", "Refunded before dispatch"
+
     class Group(models.TextChoices):
         """The recommendations' holdout experiment groups: the one definition, which the
         measurement app uses for its own tables."""
@@ -51,6 +57,13 @@ class Order(models.Model):
     placed_at = models.DateTimeField(db_index=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     payment_method = models.CharField(max_length=30, blank=True)
+    # While awaiting payment the order holds its stock until this moment; past it the expiry
+    # task cancels it (shop.orders.holds). Empty: no deadline (imported history, or a payment
+    # that staff or the provider are still settling).
+    payment_due_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=20, choices=CancelReason, blank=True, default=CancelReason.NONE)
 
     shipping_name = models.CharField(max_length=120, blank=True)
     shipping_line1 = models.CharField(max_length=200, blank=True)
@@ -74,6 +87,14 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-placed_at", "-id"]
+        indexes = [
+            # The expiry task's scan: only unpaid orders with a deadline, oldest first.
+            models.Index(
+                fields=["payment_due_at"],
+                condition=models.Q(status="awaiting_payment", payment_due_at__isnull=False),
+                name="order_unpaid_due_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"Order {self.number}"
@@ -127,3 +148,48 @@ class OrderAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.label}: −{self.amount}"
+
+
+class OrderEmail(models.Model):
+    """One customer e-mail about an order, written in the same transaction as the change it
+    reports (the outbox): it can't be lost when the broker is down, and `key` makes writing it
+    twice a no-op. shop.orders.emails claims each row once before sending it."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Order received"
+        PAYMENT_REMINDER = "payment_reminder", "Payment reminder"
+        PAID = "paid", "Payment received"
+        DISPATCHED = "dispatched", "Dispatched"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped (no longer true)"
+        FAILED = "failed", "Failed"
+
+    order = models.ForeignKey(Order, related_name="emails", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20, choices=Kind)
+    # "<order id>:<kind>" (or with the payment for a refund): the same e-mail is never queued twice.
+    key = models.CharField(max_length=80, unique=True)
+    # What the template needs beyond the order as it is when sent (the reason, an amount).
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["status", "id"], condition=models.Q(status__in=["pending", "sending"]), name="order_email_open_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} e-mail for order {self.order_id}"

@@ -4,7 +4,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from .models import Order, OrderAdjustment, OrderLine
-from .payments import PROVIDERS
+from shop.payments.providers import provider_for
 
 
 def _with_details(queryset: QuerySet) -> QuerySet:
@@ -37,15 +37,19 @@ def orders_for_customer(*, user) -> QuerySet:
 
 
 def order_summary(*, order: Order) -> dict:
-    """What the order pages and the order e-mail show of a placed order: its lines and
-    adjustments (prefetched by the selectors above, so no query) and how it is paid."""
-    provider = PROVIDERS.get(order.payment_method)
+    """What the order pages and the order e-mails show of a placed order: its lines and
+    adjustments (prefetched by the selectors above, so no query) and how it is paid; how to
+    pay only while it still waits for the money."""
+    provider = provider_for(order.payment_method)
+    awaiting = order.status == Order.Status.AWAITING_PAYMENT
     return {
         "order": order,
         "lines": list(order.lines.all()),
         "adjustments": list(order.adjustments.all()),
+        "payment_provider": provider,
         "payment_label": provider.label if provider else order.payment_method,
-        "payment_instructions": provider.instructions(order) if provider else "",
+        "payment_instructions": provider.instructions(order) if provider and awaiting else "",
+        "awaiting_payment": awaiting,
     }
 
 

@@ -192,3 +192,29 @@ def test_staff_adds_a_complement_with_autocomplete_and_sees_it_on_the_product_pa
     expect(block).to_contain_text("Limescale Descaler")
     expect(block).to_contain_text("Staff pick — Keeps it like new")
     expect(block.locator("[data-fbt-total]")).to_have_text("£33.50")
+
+
+def test_a_guest_adds_an_also_bought_item_from_the_order_confirmation(live_server, page, kitchen_shop, settings):
+    """The confirmation link carries a secret token, so the page sends no referrer to other
+    sites; a POST from it must still pass the CSRF check (a no-referrer policy made the
+    browser send `Origin: null` and the add was refused)."""
+    settings.CART_DISCOUNT_PROVIDERS = []
+    knife, steel, board, towels = kitchen_shop
+    page.goto(live_server.url + knife.get_absolute_url())
+    page.locator(".product-info").get_by_role("button", name="Add to cart").click()
+    page.goto(live_server.url + "/checkout/")
+    page.get_by_label("Email").fill("guest@example.com")
+    page.get_by_label("Full name").fill("Jane Austen")
+    page.get_by_label("Address line 1").fill("8 Gay Street")
+    page.get_by_label("Town or city").fill("Bath")
+    page.get_by_label("Postcode").fill("BA1 2PD")
+    page.get_by_role("button", name="Continue to review").click()
+    page.get_by_role("button", name=re.compile(r"^Place order")).click()
+    expect(page.get_by_role("heading", name="Your order is confirmed")).to_be_visible()
+
+    block = page.locator("[data-rec-block=confirmation]")
+    expect(block).to_contain_text("Customers who bought Chef's Knife 20cm also bought")
+    block.locator(".rec-card").first.get_by_role("button", name=re.compile("Add")).click()
+
+    expect(page.locator(".message-success")).to_contain_text("to your cart")
+    assert CartLine.objects.filter(rec_placement="confirmation").count() == 1

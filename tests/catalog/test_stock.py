@@ -1,17 +1,22 @@
 """Stock changes by deltas, each one in the ledger: sales, cancellations, staff adjustments."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.admin import STOCK_MOVEMENTS_SHOWN
 from catalog.forms import ProductAdminForm
 from catalog.models import Product, StockMovement
 from catalog.services import StockChange, StockError, stock_move
 from shop.checkout.services import ShippingAddress, order_place
-from shop.orders.services import order_cancel
+from shop.orders.holds import orders_expire_unpaid
+from shop.orders.models import Order
+from shop.orders.workflow import Event, order_apply
+from shop.payments.services import order_cancel_with_refund
 from tests.factories import CartFactory, CartLineFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +128,7 @@ def test_a_sale_and_its_cancellation_are_in_the_ledger_with_the_order_number():
     product = stocked(5)
 
     order = sell(product, 2, key="ledger-sale-000000001")
-    order_cancel(order=order)
+    order_cancel_with_refund(order=order)
 
     rows = list(
         StockMovement.objects.filter(product=product).order_by("id").values_list("kind", "delta", "stock_after", "order_number")
@@ -136,12 +141,46 @@ def test_a_sale_and_its_cancellation_are_in_the_ledger_with_the_order_number():
     assert Product.objects.get(pk=product.pk).sales_count == 0
 
 
+def test_an_expired_order_gives_its_stock_back_as_expiry_and_a_late_payment_takes_it_again():
+    product = stocked(4)
+    order = sell(product, 3, key="ledger-expiry-0000001")
+    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(minutes=1))
+
+    orders_expire_unpaid()
+    order_apply(order=order, event=Event.PAY)
+
+    rows = list(
+        StockMovement.objects.filter(product=product).order_by("id").values_list("kind", "delta", "stock_after", "order_number")
+    )
+    assert rows[1:] == [
+        (Kind.SALE, -3, 1, order.number),
+        (Kind.EXPIRY, 3, 4, order.number),
+        (Kind.SALE, -3, 1, order.number),
+    ]
+    product.refresh_from_db()
+    assert (product.stock, product.sales_count, ledger_total(product)) == (1, 1, 1)
+
+
+def test_a_late_payment_for_stock_sold_meanwhile_changes_no_stock():
+    product = stocked(3)
+    order = sell(product, 3, key="ledger-late-00000001")
+    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(minutes=1))
+    orders_expire_unpaid()
+    sell(product, 2, key="ledger-late-00000002")
+
+    applied = order_apply(order=order, event=Event.PAY)
+
+    assert applied.step.refund and Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
+    product.refresh_from_db()
+    assert product.stock == ledger_total(product) == 1
+
+
 def test_the_ledger_sums_to_the_stock_after_sales_cancellations_returns_and_adjustments(staff_client):
     # given: a product stocked, sold, cancelled, adjusted and returned to
     product = stocked(10)
     first = sell(product, 3, key="ledger-sum-000000001")
     sell(product, 2, key="ledger-sum-000000002")
-    order_cancel(order=first)
+    order_cancel_with_refund(order=first)
     staff_client.post(
         reverse("admin:catalog_product_change", args=[product.pk]),
         change_form_data(staff_client, product, stock_change="-4", stock_note="broken in the warehouse"),
@@ -184,6 +223,7 @@ def test_a_sale_committed_while_the_form_is_being_saved_is_kept(staff_client, mo
     def clean_then_a_sale_lands(form):
         cleaned = clean(form)
         stock_move(changes=[StockChange(product.pk, -3, "TD-RACE-0001")], kind=Kind.SALE)
+        Product.objects.filter(pk=product.pk).update(sales_count=F("sales_count") + 1, rating_count=F("rating_count") + 1)
         return cleaned
 
     monkeypatch.setattr(ProductAdminForm, "clean", clean_then_a_sale_lands)
@@ -195,7 +235,7 @@ def test_a_sale_committed_while_the_form_is_being_saved_is_kept(staff_client, mo
 
     assert response.status_code == 302
     product.refresh_from_db()
-    assert (product.price, product.stock) == (Decimal("12.00"), 2)
+    assert (product.price, product.stock, product.sales_count, product.rating_count) == (Decimal("12.00"), 2, 1, 1)
 
 
 def test_a_stale_form_with_an_adjustment_adds_it_to_the_stock_as_it_is_now(staff_client):

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -89,3 +90,46 @@ def test_the_sample_size_that_must_be_large_enough_can_be_the_orders_not_the_vis
     treatment = Summary.proportion(successes=5, n=5000)
     control = Summary.proportion(successes=1, n=600)
     assert compare(treatment=treatment, control=control, min_sample=30, sample_size=1).verdict == Verdict.TOO_SMALL
+
+
+def test_a_ratio_with_one_order_per_buyer_is_the_plain_mean():
+    values = [31.5, 44.0, 52.25, 18.0, 63.1]
+    ratio = Summary.of_ratio(numerators=values, denominators=[1.0] * 5)
+    plain = Summary.of(values)
+    assert (ratio.n, ratio.mean) == (plain.n, pytest.approx(plain.mean))
+    assert ratio.variance == pytest.approx(plain.variance)
+
+
+def test_a_ratios_variance_is_the_delta_methods_over_buyers():
+    # given: three buyers with 10 over 1 order, 30 over 3 and 20 over 1
+    ratio = Summary.of_ratio(numerators=[10.0, 30.0, 20.0], denominators=[1.0, 3.0, 1.0])
+    # by hand: R = 60 / 5 = 12; residuals y − R·x = −2, −6, 8 (squares sum to 104);
+    # x̄ = 5/3, so variance = 104 / 2 / (25/9) = 18.72 and the ratio's SE is √(18.72 / 3)
+    assert ratio.n == 3
+    assert ratio.mean == 12.0
+    assert ratio.variance == pytest.approx(18.72)
+
+
+def test_a_ratios_standard_error_matches_its_spread_over_many_samples():
+    # given: 2,000 samples of 150 buyers, each with 1–6 orders whose values share the
+    # buyer's level (the case that made orders look independent when they were not)
+    rng = np.random.default_rng(3)
+    ratios, standard_errors = [], []
+    for _ in range(2000):
+        orders = rng.integers(1, 7, 150).astype(float)
+        level = rng.lognormal(3.0, 0.6, 150)
+        revenue = np.array([level[i] * rng.lognormal(0.0, 0.4, int(k)).sum() for i, k in enumerate(orders)])
+        summary = Summary.of_ratio(numerators=revenue.tolist(), denominators=orders.tolist())
+        ratios.append(summary.mean)
+        standard_errors.append(math.sqrt(summary.variance / summary.n))
+    # then: the delta method's standard error is the ratio's actual spread
+    assert np.mean(standard_errors) == pytest.approx(np.std(ratios, ddof=1), rel=0.05)
+
+
+def test_a_ratio_needs_as_many_denominators_as_numerators():
+    with pytest.raises(ValueError, match="2 numerators for 3 denominators"):
+        Summary.of_ratio(numerators=[1.0, 2.0], denominators=[1.0, 1.0, 1.0])
+
+
+def test_a_ratio_of_nothing_is_empty():
+    assert Summary.of_ratio(numerators=[], denominators=[]).n == 0

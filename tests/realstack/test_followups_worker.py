@@ -20,7 +20,11 @@ from django.db import connection
 from django.utils import timezone
 
 from recommendations.followups.models import FollowUp
-from recommendations.followups.tasks import send_abandoned_cart_emails, send_post_purchase_emails
+from recommendations.followups.tasks import (
+    send_abandoned_cart_emails,
+    send_post_purchase_emails,
+    send_review_request_emails,
+)
 from shop.celery import app
 from shop.orders.models import Order
 from tests.factories import (
@@ -139,11 +143,13 @@ def test_a_real_worker_sends_each_follow_up_once(worker):
     # when: the beat's tasks run on the worker, twice
     assert worker.run(send_post_purchase_emails) == {"sent": 1, "skipped": 0, "failed": 0}
     assert worker.run(send_abandoned_cart_emails) == {"sent": 1, "skipped": 0, "failed": 0}
+    assert worker.run(send_review_request_emails) == {"sent": 1, "skipped": 0, "failed": 0}
     assert worker.run(send_post_purchase_emails)["sent"] == 0
     assert worker.run(send_abandoned_cart_emails)["sent"] == 0
+    assert worker.run(send_review_request_emails)["sent"] == 0
 
     # then: one e-mail each, recorded once
     sent = _messages(worker.outbox)
-    assert sent.count("Subject: ") == 2
+    assert sent.count("Subject: ") == 3 and "Subject: How was your Kettle?" in sent
     assert "Descaler" in sent and "To: ada@example.com" in sent and "To: guest@example.com" in sent
-    assert FollowUp.objects.filter(status=FollowUp.Status.SENT).count() == 2
+    assert FollowUp.objects.filter(status=FollowUp.Status.SENT).count() == 3

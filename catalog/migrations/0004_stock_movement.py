@@ -29,7 +29,7 @@ def opening_balances(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0002_category_visibility'),
+        ('catalog', '0003_product_rating'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
