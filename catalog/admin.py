@@ -149,7 +149,7 @@ class ProductAdmin(admin.ModelAdmin):
         if change:
             # Only the columns the form shows: stock, sales and ratings are kept by services,
             # and a form loaded before a sale or a review must not put back what it loaded.
-            columns = {field.name for field in obj._meta.concrete_fields}
+            columns = {field.name for field in obj._meta.concrete_fields if not field.primary_key}
             obj.save(update_fields=[name for name in form.fields if name in columns] + ["updated_at"])
         else:
             obj.save()
