@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 # At or below this many units a product shows "Only N left" (pages and the admin filter).
 LOW_STOCK_THRESHOLD = 5
@@ -152,3 +153,42 @@ class ProductAttributeValue(models.Model):
 
     def __str__(self):
         return f"{self.attribute}: {self.value}"
+
+
+class StockMovement(models.Model):
+    """One change of a product's stock: the ledger that explains every level.
+
+    Stock is never written as a figure: every writer (a sale, a cancellation or expiry, a
+    return or adjustment by staff, the demo load) goes through catalog.services.stock_move,
+    which applies the change as a delta and writes one row here in the same transaction. So
+    the deltas of a product sum to its stock, and a form loaded before a sale can't undo it.
+    """
+
+    class Kind(models.TextChoices):
+        SALE = "sale", "Sale"
+        CANCELLATION = "cancellation", "Order cancelled"
+        EXPIRY = "expiry", "Order not paid in time"
+        RETURN = "return", "Returned by a customer"
+        ADJUSTMENT = "adjustment", "Adjustment by staff"
+        DEMO = "demo", "Demo data"
+
+    product = models.ForeignKey(Product, related_name="stock_movements", on_delete=models.CASCADE)
+    delta = models.IntegerField(help_text="Units added (positive) or taken (negative).")
+    kind = models.CharField(max_length=20, choices=Kind)
+    note = models.CharField(max_length=200, blank=True)
+    # The order's number, not a foreign key: the catalog imports no other app, and the line
+    # keeps its meaning if the order is ever deleted.
+    order_number = models.CharField("order", max_length=20, blank=True, db_index=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    stock_after = models.PositiveIntegerField("stock after")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["product", "-created_at", "-id"], name="stock_movement_newest")]
+        constraints = [models.CheckConstraint(condition=~models.Q(delta=0), name="stock_movement_not_zero")]
+
+    def __str__(self):
+        return f"{self.delta:+d} × {self.product_id} ({self.get_kind_display()})"

@@ -1,18 +1,23 @@
 """A Redis cache that degrades to a miss when Redis is unreachable.
 
 The shop must keep serving pages from the database when Redis is down, so cache
-errors are logged and swallowed instead of turning every page into a 500.
+errors are logged and swallowed instead of turning every page into a 500. After a
+failure the process leaves Redis alone for DOWN_SECONDS: a page makes several cache
+calls (the session, rate limits, fragments), and each would otherwise wait out its own
+connect timeout against a host that doesn't answer.
 """
 
 import logging
+import time
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
-_REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+_REDIS_ERRORS = (RedisError, OSError)
+# After a failed call, the cache answers as if empty for this long before trying Redis again.
+DOWN_SECONDS = 5.0
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
@@ -40,13 +45,17 @@ class TolerantRedisCache(RedisCache):
         params["OPTIONS"] = options
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+        self._down_until = 0.0
 
     def _tolerant(name, default=None):  # noqa: N805 - a decorator factory used in the class body
         def method(self, *args, **kwargs):
+            if time.monotonic() < self._down_until:
+                return default() if callable(default) else default
             try:
                 return getattr(super(TolerantRedisCache, self), name)(*args, **kwargs)
             except _REDIS_ERRORS as exc:
-                logger.warning("cache %s failed, treated as a miss: %s", name, exc)
+                self._down_until = time.monotonic() + DOWN_SECONDS
+                logger.warning("cache %s failed, treated as a miss for %ss: %s", name, DOWN_SECONDS, exc)
                 return default() if callable(default) else default
 
         method.__name__ = name

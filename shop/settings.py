@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "shop.accounts",
     "shop.demo",
     "shop.security",
+    "shop.operations",
     "recommendations",
     "recommendations.copurchase",
     "recommendations.measurement",
@@ -246,7 +247,32 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing a task never holds up a request: no publish retries, short socket timeouts, and
+# shop.broker.enqueue logs a failure instead of raising (the outbox sweeper, or the next
+# nightly run, catches up). Celery's defaults retry a publish for about 19 seconds, then
+# raise: a 500 for an order that exists.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # kombu's own reconnect loop when publishing (about 6 s against a refused port by default)
+    "max_retries": 0,
+    "socket_connect_timeout": 2,
+    # above the worker's 1 s BRPOP poll, well below a shopper's patience
+    "socket_timeout": 5,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
+# HOUSEKEEPING (beat, nightly at HOUSEKEEPING_HOUR; the deletes go in batches, see
+# shop/operations/housekeeping.py): expired sessions; guests' carts untouched for
+# CART_IDLE_DAYS; raw recommendation events and visitors older than MEASUREMENT_RAW_DAYS,
+# deleted once their daily counts are kept (the dashboard reads those for older days). The
+# curation health report reads 30 days of clicks, so fewer than 31 raw days is refused.
+HOUSEKEEPING_HOUR = env.int("HOUSEKEEPING_HOUR", default=4)
+CART_IDLE_DAYS = env.int("CART_IDLE_DAYS", default=30)
+MEASUREMENT_RAW_DAYS = env.int("MEASUREMENT_RAW_DAYS", default=60)
+if MEASUREMENT_RAW_DAYS < 31:
+    raise ImproperlyConfigured("MEASUREMENT_RAW_DAYS must be 31 or more (the health report reads 30 days of clicks).")
 RECOMMENDATIONS_REFRESH_HOUR = env.int("RECOMMENDATIONS_REFRESH_HOUR", default=3)
 RECOMMENDATIONS_REFRESH_MINUTE = env.int("RECOMMENDATIONS_REFRESH_MINUTE", default=0)
 # Every periodic task, here only. The task names are the registered ones (a task that moved
@@ -272,6 +298,19 @@ CELERY_BEAT_SCHEDULE = {
     "measurement-expire-rec-origins": {
         "task": "recommendations.measurement.tasks.expire_rec_origins",
         "schedule": crontab(minute=5),
+    },
+    # HOUSEKEEPING, each night after the refresh: see that section.
+    "housekeeping-expired-sessions": {
+        "task": "shop.operations.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=HOUSEKEEPING_HOUR, minute=10),
+    },
+    "housekeeping-idle-carts": {
+        "task": "shop.cart.tasks.delete_idle_carts",
+        "schedule": crontab(hour=HOUSEKEEPING_HOUR, minute=20),
+    },
+    "housekeeping-measurement-history": {
+        "task": "recommendations.measurement.tasks.keep_measurement_history",
+        "schedule": crontab(hour=HOUSEKEEPING_HOUR, minute=30),
     },
 }
 
@@ -435,17 +474,6 @@ BANK_TRANSFER_REMINDER_HOURS = env.int("BANK_TRANSFER_REMINDER_HOURS", default=2
 # sent again; after this many failed attempts it is left for staff.
 ORDER_EMAIL_CLAIM_LEASE_SECONDS = env.int("ORDER_EMAIL_CLAIM_LEASE_SECONDS", default=15 * 60)
 ORDER_EMAIL_MAX_ATTEMPTS = env.int("ORDER_EMAIL_MAX_ATTEMPTS", default=8)
-# Publishing a task never holds up a request: no publish retries, short socket timeouts, and
-# shop.broker.enqueue logs a failure instead of raising (the outbox sweeper catches up).
-CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # kombu's own reconnect loop when publishing (about 6 s against a refused port by default)
-    "max_retries": 0,
-    "socket_connect_timeout": 2,
-    # above the worker's 1 s BRPOP poll, well below a shopper's patience
-    "socket_timeout": 5,
-}
 PAYMENTS_BEAT_SCHEDULE = {
     "orders-expire-unpaid": {"task": "shop.orders.tasks.expire_unpaid_orders", "schedule": 60.0},
     "orders-payment-reminders": {"task": "shop.orders.tasks.queue_payment_reminders", "schedule": crontab(minute="*/15")},

@@ -2,7 +2,7 @@
 
 from django import forms
 
-PERIOD_CHOICES = [(7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days")]
+PERIOD_CHOICES = [(7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days"), (365, "Last 365 days")]
 
 
 class PeriodForm(forms.Form):

@@ -83,6 +83,52 @@ class Event(models.Model):
         return f"{self.get_kind_display()} · {self.placement} · {self.product_id}"
 
 
+class DailyCount(models.Model):
+    """What one day's raw rows added up to, per placement × source × kind × group: kept by the
+    nightly housekeeping (retention.py) before it deletes events and visitors older than
+    MEASUREMENT_RAW_DAYS, so the dashboard keeps its history (history.py reads both).
+
+    `kind` is an event kind (items shown, clicks, adds), "block" (blocks shown: the distinct
+    views of a placement, whose items may come from several sources, so `source` is empty) or
+    "visitor" (visitors first seen that day; `placement` and `source` empty).
+    """
+
+    class Kind(models.TextChoices):
+        IMPRESSION = "impression", "Items shown"
+        CLICK = "click", "Clicks"
+        ADD = "add", "Adds to cart"
+        BLOCK = "block", "Blocks shown"
+        VISITOR = "visitor", "Visitors"
+
+    day = models.DateField()
+    # No choices: the history of a placement or source that is later retired stays readable.
+    placement = models.CharField(max_length=30, blank=True)
+    source = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind)
+    group = models.CharField(max_length=10, blank=True)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["day", "placement", "source", "kind", "group"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "placement", "source", "kind", "group"], name="one_daily_count"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.placement or '-'} {self.source or '-'} {self.kind} {self.group or '-'}: {self.count}"
+
+
+class RawHorizon(models.Model):
+    """One row: the first day whose raw events and visitors are kept. Every earlier day is in
+    DailyCount (its raw rows deleted, or about to be); null until the first housekeeping run."""
+
+    day = models.DateField(null=True)
+    moved_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Raw measurement kept from {self.day or 'the start'}"
+
+
 # The dashboard is an admin page that is not a list of rows: a proxy gives it a line, a link
 # and a permission of its own on the admin index, with no table behind it.
 class Dashboard(Event):

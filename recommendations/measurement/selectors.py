@@ -1,5 +1,6 @@
 """Reads for the recommendations dashboard: a fixed number of aggregate queries whatever the
-number of placements, products, days or orders."""
+number of placements, products, days or orders. Events and visitors are read through
+history.py, which answers from the kept daily counts for days whose raw rows are gone."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -13,7 +14,8 @@ from django.utils import timezone
 from shop.orders.models import Order, OrderLine
 
 from .holdout import CONTROL, TREATMENT
-from .models import Event, Visitor
+from .history import EVENT_KINDS, DayCount, period_counts
+from .models import DailyCount, Event
 from .uplift import Metric, OrderRow, uplift_metrics
 
 ZERO = Decimal("0.00")
@@ -77,6 +79,12 @@ class PlacementRow:
         return self.sources.setdefault(name, SourceRow(source=name))
 
 
+def _counts(period: Period, kinds) -> list[DayCount]:
+    """Events, blocks or visitors of the period: kept daily counts for the days whose raw
+    rows housekeeping has deleted, raw rows after (history.py)."""
+    return period_counts(start=period.start, end=period.end, kinds=kinds)
+
+
 def _attributed_lines(period: Period):
     return OrderLine.objects.filter(
         order__in=Order.objects.counted().filter(placed_at__gte=period.start, placed_at__lte=period.end),
@@ -91,22 +99,16 @@ def placement_performance(*, period: Period) -> list[PlacementRow]:
     def row(name: str) -> PlacementRow:
         return rows.setdefault(name, PlacementRow(placement=name))
 
-    events = Event.objects.filter(created_at__gte=period.start, created_at__lte=period.end)
     kind_field = {Event.Kind.IMPRESSION: "items_shown", Event.Kind.CLICK: "clicks", Event.Kind.ADD: "adds"}
-    for item in events.values("placement", "source", "kind").annotate(n=Count("id")).order_by():
-        attribute = kind_field[item["kind"]]
-        placement = row(item["placement"])
-        setattr(placement, attribute, getattr(placement, attribute) + item["n"])
-        source = placement.source(item["source"])
-        setattr(source, attribute, getattr(source, attribute) + item["n"])
-    blocks = (
-        events.filter(kind=Event.Kind.IMPRESSION)
-        .values("placement")
-        .annotate(blocks=Count("view_id", distinct=True))
-        .order_by()
-    )
-    for item in blocks:
-        row(item["placement"]).blocks = item["blocks"]
+    for item in _counts(period, [*EVENT_KINDS, DailyCount.Kind.BLOCK]):
+        if item.kind == DailyCount.Kind.BLOCK:
+            row(item.placement).blocks += item.count
+            continue
+        attribute = kind_field[item.kind]
+        placement = row(item.placement)
+        setattr(placement, attribute, getattr(placement, attribute) + item.count)
+        source = placement.source(item.source)
+        setattr(source, attribute, getattr(source, attribute) + item.count)
 
     lines = _attributed_lines(period)
     for item in (
@@ -145,7 +147,7 @@ class HoldoutReport:
 def holdout_report(*, period: Period) -> HoldoutReport:
     """Treatment against control: AOV, items per order, revenue per visitor, conversion, each
     with a 95% interval for the difference that treats each buyer, not each order, as one
-    observation (uplift.py says how). Two queries.
+    observation (uplift.py says how). The orders in one query, the visitors through history.py.
 
     The population: the visitors first seen in the period and the orders placed in it.
     """
@@ -156,14 +158,9 @@ def holdout_report(*, period: Period) -> HoldoutReport:
         .values_list("rec_group", "user_id", "email", "total", "item_count")
     )
     visitors = {TREATMENT: 0, CONTROL: 0}
-    counted = (
-        Visitor.objects.filter(first_seen__gte=period.start, first_seen__lte=period.end)
-        .values("group")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for item in counted:
-        visitors[item["group"]] = item["n"]
+    for item in _counts(period, [DailyCount.Kind.VISITOR]):
+        if item.group in visitors:
+            visitors[item.group] += item.count
     min_sample = settings.RECOMMENDATIONS_MIN_SAMPLE
     metrics, order_counts = uplift_metrics(
         orders=(OrderRow(*row) for row in orders), visitors=visitors, min_sample=min_sample
@@ -227,16 +224,9 @@ def daily_series(*, period: Period) -> Daily:
     days = period.days
     index = {day: i for i, day in enumerate(days)}
     counts = {kind: [0] * len(days) for kind in Event.Kind.values}
-    events = (
-        Event.objects.filter(created_at__gte=period.start, created_at__lte=period.end)
-        .annotate(day=TruncDate("created_at"))
-        .values("day", "kind")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for item in events:
-        if item["day"] in index:
-            counts[item["kind"]][index[item["day"]]] += item["n"]
+    for item in _counts(period, EVENT_KINDS):
+        if item.day in index:
+            counts[item.kind][index[item.day]] += item.count
     revenue = [ZERO] * len(days)
     for item in (
         _attributed_lines(period)

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Product
+from shop.operations.housekeeping import delete_in_batches
 
 from .models import Cart, CartLine
 
@@ -361,3 +363,13 @@ def cart_remember_email(*, cart: Cart, email: str) -> None:
 
 def cart_clear(*, cart: Cart) -> None:
     CartLine.objects.filter(cart=cart).delete()
+
+
+def carts_delete_idle(*, now=None, days: int | None = None) -> int:
+    """Delete guests' carts untouched for `days` (settings.CART_IDLE_DAYS): the visitor has
+    long gone, and their session with it. Customers' carts are kept: they follow the
+    customer to every device. Returns how many carts went (their lines with them)."""
+    now = now or timezone.now()
+    days = settings.CART_IDLE_DAYS if days is None else days
+    idle = Cart.objects.filter(user__isnull=True, updated_at__lt=now - timedelta(days=days))
+    return delete_in_batches(idle)

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog.models import Product
+from catalog.models import Product, StockMovement
+from catalog.services import StockChange, stock_move
 from shop.cart.models import Cart, CartLine
 from shop.cart.pricing import calculate_totals, line_total
 from shop.cart.selectors import line_problem
@@ -153,11 +154,14 @@ def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, 
     OrderAdjustment.objects.bulk_create(
         OrderAdjustment(order=order, label=adj.label, code=adj.code, amount=adj.amount) for adj in totals.adjustments
     )
+    stock_move(
+        changes=[StockChange(line.product_id, -line.quantity, order.number) for line in lines],
+        kind=StockMovement.Kind.SALE,
+    )
     # The products are locked: arithmetic on the values read under the lock is safe.
     for line in lines:
-        line.product.stock -= line.quantity
         line.product.sales_count += 1
-    Product.objects.bulk_update(list(products.values()), ["stock", "sales_count"])
+    Product.objects.bulk_update(list(products.values()), ["sales_count"])
 
     provider.prepare(order=order)
     cart_clear(cart=cart)

@@ -15,7 +15,8 @@ from operator import attrgetter
 from django.utils.text import slugify
 
 from catalog.images import art_stem
-from catalog.models import Attribute, Category, Product, ProductAttributeValue
+from catalog.models import Attribute, Category, Product, ProductAttributeValue, StockMovement
+from catalog.services import StockChange, stock_move
 from recommendations.models import Complement, LadderTier, TierLadder, Upgrade
 from recommendations.services import curation_version_bump
 from shop.demo import handmade
@@ -73,6 +74,23 @@ def sales_counts(lines: Iterable[LineRecord]) -> Counter:
     return counts
 
 
+def _create_with_stock(products: list[Product]) -> list[Product]:
+    """Insert the products empty, then stock them through the ledger (as every stock change
+    is made), so each product's movements sum to its stock from the start."""
+    levels = [product.stock for product in products]
+    for product in products:
+        product.stock = 0
+    Product.objects.bulk_create(products, batch_size=500)
+    stock_move(
+        changes=[StockChange(product.pk, level) for product, level in zip(products, levels, strict=True)],
+        kind=StockMovement.Kind.DEMO,
+        note="Demo data",
+    )
+    for product, level in zip(products, levels, strict=True):
+        product.stock = level
+    return products
+
+
 def _first_sold(data: CleanDataset) -> dict[str, str]:
     dates = {inv.number: inv.placed_at for inv in data.invoices}
     first: dict[str, str] = {}
@@ -104,7 +122,7 @@ def create_products(
                 sales_count=sales[record.sku],
             )
         )
-    Product.objects.bulk_create(products, batch_size=500)
+    _create_with_stock(products)
     by_sku = {product.sku: product for product in products}
     # created_at is auto_now_add; "newest first" should follow the first sale in the data. One
     # UPDATE per day of first sales (the days are far fewer than the products) is far cheaper
@@ -188,7 +206,7 @@ def _handmade_slugs() -> dict[str, str]:
 def create_handmade(categories: dict, attributes: dict[str, Attribute]) -> dict[str, Product]:
     category = categories[(handmade.CATEGORY, None)]
     slugs = _handmade_slugs()
-    products = Product.objects.bulk_create(
+    products = _create_with_stock(
         [
             Product(
                 sku=spec.sku,

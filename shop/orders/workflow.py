@@ -6,7 +6,8 @@ stock is held from placement and released exactly once when an order is cancelle
 expires; a payment that arrives after an order expired takes the stock again if it is still
 there; a step that owes the customer money says so (`refund`) and the payments app carries
 it out in the same transaction. The customer e-mail for a change is written to the outbox in
-that transaction too.
+that transaction too. Stock moves through shop.orders.stock, which writes each change to
+the stock ledger.
 
 The state is the stored status, except that a cancelled order whose window ran out is its
 own state, "expired": only such an order is reinstated by a late payment (one that the shop
@@ -19,14 +20,13 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from catalog.models import Product
+from catalog.models import StockMovement
 
 from .emails import order_email_queue, order_emails_queue_many
-from .models import Order, OrderEmail, OrderLine
+from .models import Order, OrderEmail
+from .stock import orders_release_stock, orders_take_stock
 
 Status = Order.Status
 Reason = Order.CancelReason
@@ -161,10 +161,10 @@ def order_apply(*, order: Order, event: Event, now: datetime | None = None) -> A
     locked = Order.objects.select_for_update().get(pk=order.pk)
     before = order_state(locked)
     step = step_for(locked, event)
-    if step.take_stock and not _take_stock(order_ids=[locked.pk]):
+    if step.take_stock and not orders_take_stock(order_ids=[locked.pk]):
         step = step.otherwise or NOTHING
     if step.release_stock:
-        _release_stock(order_ids=[locked.pk])
+        orders_release_stock(order_ids=[locked.pk], kind=StockMovement.Kind.CANCELLATION)
     if step.to:
         fields = _status_fields(step, now)
         for name, value in fields.items():
@@ -180,12 +180,13 @@ def orders_expire(*, order_ids: list[int], now: datetime) -> int:
 
     The caller holds the orders' row locks (select_for_update) and has re-checked that they
     are still awaiting payment; this does the table's EXPIRE step for all of them set-wise:
-    one stock update, one status update, one insert of e-mails.
+    the stock (one ledger movement per order and product), one status update, one insert of
+    e-mails.
     """
     step = TRANSITIONS[(State.AWAITING_PAYMENT, Event.EXPIRE)]
     if not order_ids:
         return 0
-    _release_stock(order_ids=order_ids)
+    orders_release_stock(order_ids=order_ids, kind=StockMovement.Kind.EXPIRY)
     Order.objects.filter(pk__in=order_ids).update(**_status_fields(step, now))
     order_emails_queue_many(
         order_ids=order_ids, kind=step.email, context=_email_context(step, State.AWAITING_PAYMENT)
@@ -210,47 +211,3 @@ def _email_context(step: Step, before: State) -> dict:
     if step.email == Kind.PAID:
         return {"reinstated": before == State.EXPIRED}
     return {}
-
-
-def _lock_products(order_ids: list[int]) -> list[int]:
-    """Lock the orders' products, in id order like order placement, so the two never deadlock."""
-    product_ids = OrderLine.objects.filter(order_id__in=order_ids, product__isnull=False).values("product_id")
-    return list(Product.objects.select_for_update().filter(pk__in=product_ids).order_by("id").values_list("pk", flat=True))
-
-
-def _per_product(order_ids: list[int], total) -> Subquery:
-    """For the product being updated: `total` over the orders' lines for it (computed by the database)."""
-    lines = OrderLine.objects.filter(order_id__in=order_ids, product_id=OuterRef("pk"))
-    return Subquery(lines.values("product_id").annotate(n=total).values("n")[:1], output_field=IntegerField())
-
-
-def _release_stock(*, order_ids: list[int]) -> None:
-    """Put the orders' units back in stock; sales_count stops counting them as sales."""
-    locked = _lock_products(order_ids)
-    if not locked:
-        return
-    Product.objects.filter(pk__in=locked).update(
-        stock=F("stock") + _per_product(order_ids, Sum("quantity")),
-        sales_count=Greatest(F("sales_count") - _per_product(order_ids, Count("order_id", distinct=True)), Value(0)),
-    )
-
-
-def _take_stock(*, order_ids: list[int]) -> bool:
-    """Take the orders' units out of stock again, all or nothing; False when any is short."""
-    locked = _lock_products(order_ids)
-    if not locked:
-        return True
-    needed = dict(
-        OrderLine.objects.filter(order_id__in=order_ids, product_id__in=locked)
-        .values("product_id")
-        .annotate(n=Sum("quantity"))
-        .values_list("product_id", "n")
-    )
-    stock = dict(Product.objects.filter(pk__in=locked).values_list("pk", "stock"))
-    if any(stock[pk] < quantity for pk, quantity in needed.items()):
-        return False
-    Product.objects.filter(pk__in=locked).update(
-        stock=F("stock") - _per_product(order_ids, Sum("quantity")),
-        sales_count=F("sales_count") + _per_product(order_ids, Count("order_id", distinct=True)),
-    )
-    return True

@@ -133,7 +133,7 @@ def test_staff_can_roll_back_to_a_retired_snapshot(history, staff_client):
 @pytest.mark.django_db(transaction=True)  # on_commit runs at once, inside the view, as in production
 def test_refresh_now_with_the_queue_down_tells_staff_and_keeps_the_live_snapshot(history, staff_client):
     live = copurchase_refresh()
-    with mock.patch.object(refresh_copurchase, "delay", side_effect=OperationalError("Redis down")):
+    with mock.patch.object(refresh_copurchase, "apply_async", side_effect=OperationalError("Redis down")):
         response = staff_client.post(reverse("admin:copurchase_snapshot_refresh"), follow=True)
 
     assert response.status_code == 200

@@ -7,14 +7,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
 
-from catalog.models import Attribute, Category, Product, ProductAttributeValue, ProductImage
+from catalog.models import Attribute, Category, Product, ProductAttributeValue, ProductImage, StockMovement
 from recommendations.models import Complement, LadderTier, TierLadder
 from shop.demo import handmade
 from shop.demo.cleaning import CleanDataset, InvoiceRecord, LineRecord, ProductRecord
 from shop.demo.dataset import read_dataset, write_dataset
+from shop.demo.guards import SIMULATED_CUSTOMER_REF
 from shop.demo.models import DemoLoad
 from shop.demo.services import demo_load, demo_reset
 from shop.orders.models import Order, OrderLine
@@ -81,7 +82,7 @@ def test_reset_wipes_the_demo_rows_and_loads_them_again_without_touching_other_r
     load("--no-images")
     before = table_sizes()
     own_product = ProductFactory(sku="MY-OWN", category=Category.objects.get(slug="storage"))
-    own_order = OrderFactory(number="TD-000001")
+    simulated = OrderFactory(number="TD-SIMU-0001", customer_ref=SIMULATED_CUSTOMER_REF)
 
     load("--reset", "--no-images")
 
@@ -92,7 +93,30 @@ def test_reset_wipes_the_demo_rows_and_loads_them_again_without_touching_other_r
         k: v for k, v in before.items() if k not in ("Product", "Order")
     }
     assert Product.objects.filter(pk=own_product.pk).exists()
-    assert Order.objects.filter(pk=own_order.pk).exists()
+    assert Order.objects.filter(pk=simulated.pk).exists()
+
+
+def test_reset_refuses_a_database_with_real_orders_and_changes_nothing():
+    load("--no-images")
+    OrderFactory(number="TD-REAL-0001")
+    before = table_sizes()
+
+    with pytest.raises(CommandError, match=r"holds 1 real order \(TD-REAL-0001\): load_demo --reset would write"):
+        load("--reset", "--no-images")
+
+    assert table_sizes() == before
+
+
+def test_a_first_load_refuses_a_shop_that_already_trades_but_a_second_run_just_says_it_is_loaded():
+    OrderFactory(number="TD-REAL-0001")
+    with pytest.raises(CommandError, match="real order"):
+        load("--no-images")
+    assert not Product.objects.exists()
+
+    Order.objects.all().delete()
+    load("--no-images")
+    OrderFactory(number="TD-REAL-0002")
+    assert "already loaded" in load("--no-images")
 
 
 def test_historical_orders_keep_their_date_customer_and_totals():
@@ -251,3 +275,16 @@ def test_reset_deletes_the_demo_rows_and_their_picture_files(tmp_path, django_ca
     assert not Order.objects.exists()
     assert not Category.objects.exists()
     assert not DemoLoad.objects.exists()
+
+
+def test_the_demo_stock_comes_in_through_the_ledger_and_sums_to_each_level():
+    load("--no-images")
+
+    ledger = dict(
+        StockMovement.objects.filter(kind=StockMovement.Kind.DEMO)
+        .values("product__sku")
+        .annotate(total=Sum("delta"))
+        .values_list("product__sku", "total")
+    )
+    stocked = dict(Product.objects.filter(stock__gt=0).values_list("sku", "stock"))
+    assert stocked and ledger == stocked

@@ -22,3 +22,23 @@ def test_the_redis_client_is_built_once_per_connection_pool():
     cache = TolerantRedisCache("redis://127.0.0.1:6379/0", {})
 
     assert cache._cache.get_client(write=True) is cache._cache.get_client(write=False)
+
+
+def test_after_a_failure_the_cache_leaves_redis_alone_for_a_few_seconds(monkeypatch):
+    cache = TolerantRedisCache(f"redis://127.0.0.1:{closed_port()}/0", {})
+    attempts = []
+    real_get = cache._cache.get
+
+    def counted_get(*args, **kwargs):
+        attempts.append(args)
+        return real_get(*args, **kwargs)
+
+    monkeypatch.setattr(cache._cache, "get", counted_get)
+
+    for _ in range(5):
+        assert cache.get("anything") is None
+
+    assert len(attempts) == 1
+    monkeypatch.setattr("shop.cache.time.monotonic", lambda: cache._down_until + 0.1)
+    cache.get("anything")
+    assert len(attempts) == 2

@@ -10,6 +10,9 @@ wrk (a Lua script rotates over the URLs and session cookies; p50/p95 from wrk's 
 histogram) or, without wrk, a small threaded load generator. Prints requests/second,
 p50/p95 latency and the SQL queries each page takes (measured in-process with the same
 URLs, on a warm cache). Stops gunicorn by its PID.
+
+It writes benchmark carts and sessions, so it refuses a shop with real orders unless given
+--force (shop.demo.guards), and neither it nor its gunicorn can send e-mail.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog.models import Product
 from recommendations.models import LadderTier
 from shop.cart.models import Cart, CartLine
+from shop.demo.guards import no_real_email, real_orders_refusal
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
@@ -94,10 +98,18 @@ class Command(BaseCommand):
         parser.add_argument("--lines", type=int, default=4, help="lines in each benchmark cart")
         parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
         parser.add_argument("--pages", default="product,cart", help="comma-separated: product, cart")
+        parser.add_argument("--force", action="store_true", help="run even though the shop has real orders")
 
-    def handle(self, *args, duration, connections, workers, products, carts, lines, tool, pages, **options):
+    def handle(self, *args, force, **options):
         if not Product.objects.exists():
             raise CommandError("No products: load the demo data first (manage.py load_demo).")
+        refusal = real_orders_refusal(action="bench_pages")
+        if refusal and not force:
+            raise CommandError(refusal)
+        with no_real_email():
+            self.bench(**options)
+
+    def bench(self, *, duration, connections, workers, products, carts, lines, tool, pages, **options):
         use_wrk = tool == "wrk" or (tool == "auto" and os.path.exists(WRK))
         product_paths = self.product_paths(products)
         cookies = self.cart_cookies(carts, lines)
@@ -199,6 +211,8 @@ class Command(BaseCommand):
             "CSRF_COOKIE_SECURE": "false",
             "SECURE_HSTS_SECONDS": "0",
             "LOG_LEVEL": "WARNING",
+            # The benchmark's requests send nothing, and the server is told so anyway.
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         }
         manage = Path(settings.BASE_DIR) / "manage.py"
         # DEBUG off serves hashed static names: the manifest must exist.

@@ -4,7 +4,9 @@
     manage.py load_demo --reset            # delete the demo rows first, then load again
     manage.py load_demo --source DIR --limit 200 --no-images   # a small sample, quickly
 
-A second run finds the marker row (shop.demo.models.DemoLoad) and changes nothing.
+A second run finds the marker row (shop.demo.models.DemoLoad) and changes nothing. Neither
+loads nor resets a database that holds real orders (shop.demo.guards): the reset deletes
+products that such orders name, and a load would mix 20,000 invented orders into real ones.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from shop.demo.dataset import DEFAULT_DIR
+from shop.demo.guards import no_real_email, real_orders_refusal
 from shop.demo.images import WORKERS
 from shop.demo.progress import no_progress
 from shop.demo.services import demo_is_loaded, demo_load, demo_reset
@@ -36,12 +39,19 @@ class Command(BaseCommand):
     def handle(self, *args, source: Path, limit, reset, no_images, workers, seed, verbosity, **options):
         if not source.is_dir():
             raise CommandError(f"{source} is not a folder with the demo data set")
+        if demo_is_loaded() and not reset:
+            self.stdout.write(self.style.SUCCESS("The demo data is already loaded (use --reset to load it again)."))
+            return
+        refusal = real_orders_refusal(action="load_demo --reset" if reset else "load_demo", force_flag=None)
+        if refusal:
+            raise CommandError(refusal)
+        with no_real_email():
+            self.load(source=source, limit=limit, reset=reset, no_images=no_images, workers=workers, seed=seed, verbosity=verbosity)
+
+    def load(self, *, source: Path, limit, reset, no_images, workers, seed, verbosity):
         if reset and demo_is_loaded():
             deleted = demo_reset(source=source)
             self.stdout.write("Deleted the demo rows: " + ", ".join(f"{n:,} {what}" for what, n in deleted.items()))
-        elif demo_is_loaded():
-            self.stdout.write(self.style.SUCCESS("The demo data is already loaded (use --reset to load it again)."))
-            return
 
         def progress(desc: str, total: int):
             return tqdm(

@@ -15,6 +15,10 @@ The true effect is therefore known: +accept items per order, and +accept × the 
 change of adding the first recommendation (shipping and bundle discounts included) on the
 order value. The command prints the measured differences, their Welch 95% intervals and
 whether each interval contains the true effect.
+
+It refuses to run against a shop with real orders unless given --force, marks its own orders
+as simulated (shop.demo.guards), and sends no e-mail: tasks run in-process and mail goes to
+Django's in-memory outbox.
 """
 
 import logging
@@ -41,6 +45,7 @@ from recommendations.measurement.statistics import Summary, compare
 from recommendations.selectors.placements import product_page_recommendations
 from recommendations.vocabulary import Placement
 from shop.cart.pricing import calculate_totals
+from shop.demo.guards import SIMULATED_CUSTOMER_REF, no_real_email, real_orders_refusal
 from shop.orders.models import Order
 
 HOLDOUT_MIDDLEWARE = "recommendations.measurement.middleware.HoldoutMiddleware"
@@ -104,8 +109,16 @@ class Command(BaseCommand):
         parser.add_argument("--pool", type=int, default=60, help="How many different products the visitors look at.")
         parser.add_argument("--days", type=int, default=14, help="Spread the visits over this many past days.")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--force", action="store_true", help="run even though the shop has real orders")
 
     def handle(self, *args, **options):
+        refusal = real_orders_refusal(action="simulate_shoppers")
+        if refusal and not options["force"]:
+            raise CommandError(refusal)
+        with no_real_email():
+            self.simulate(options)
+
+    def simulate(self, options):
         # One line per task of every simulated order is noise here.
         logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         self.rng = random.Random(options["seed"])
@@ -116,8 +129,6 @@ class Command(BaseCommand):
         overrides = {
             "ALLOWED_HOSTS": [*settings.ALLOWED_HOSTS, "testserver"],
             "SECURE_SSL_REDIRECT": False,
-            # The shoppers' order confirmations go nowhere.
-            "MAILERS": {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}},
         }
         if HOLDOUT_MIDDLEWARE not in settings.MIDDLEWARE:
             self.stderr.write(f"Note: {HOLDOUT_MIDDLEWARE} is not in MIDDLEWARE; added for this run.")
@@ -257,7 +268,9 @@ class Command(BaseCommand):
         placed = post(reverse("checkout:place"), {**fields, "payment_method": "bank_transfer"}, follow=True)
         if placed.status_code != 200:
             return None
-        return Order.objects.filter(idempotency_key=fields["idempotency_key"]).values_list("pk", flat=True).first()
+        order = Order.objects.filter(idempotency_key=fields["idempotency_key"])
+        order.update(customer_ref=SIMULATED_CUSTOMER_REF)
+        return order.values_list("pk", flat=True).first()
 
     def _backdate(self, key, order_id, *, days: int) -> None:
         """Spread the visits over past days, so the daily charts have a shape."""
