@@ -8,8 +8,9 @@ class MeasurementConfig(AppConfig):
     verbose_name = "Recommendation measurement"
 
     def ready(self):
-        from shop.cart.models import CartLine
+        from shop.cart.models import CartLine, CartLineService
 
-        from .receivers import record_recommendation_add
+        from .receivers import record_recommendation_add, record_service_add
 
         post_save.connect(record_recommendation_add, sender=CartLine, dispatch_uid="measurement.recommendation_add")
+        post_save.connect(record_service_add, sender=CartLineService, dispatch_uid="measurement.service_add")

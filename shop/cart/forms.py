@@ -8,8 +8,15 @@ from django import forms
 from django.conf import settings
 
 from catalog.models import Product
+from shop.addons.models import Service
 
 from .services import RecOrigin, rec_origin_from_values
+
+SERVICE_ERRORS = {
+    "invalid_choice": "That service isn't offered.",
+    "invalid_pk_value": "That service isn't offered.",
+    "required": "Please choose a service.",
+}
 
 
 class QuantityField(forms.IntegerField):
@@ -34,6 +41,11 @@ class AddToCartForm(forms.Form):
         error_messages={"invalid_choice": "That product doesn't exist.", "required": "Please choose a product."},
     )
     quantity = QuantityField(initial=1)
+    # The service add-ons ticked beside the button; whether each is offered with the product
+    # is the service's call (shop.cart.line_services).
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.all(), required=False, error_messages={**SERVICE_ERRORS, "invalid_list": "That service isn't offered."}
+    )
 
     # The rec_placement / rec_source / rec_anchor fields are not form fields: attribution
     # is a nice-to-have, so bad values are dropped by rec_origin_from_values() instead of
@@ -53,3 +65,11 @@ class UpdateLineForm(forms.Form):
 
 class RemoveLineForm(forms.Form):
     line = forms.IntegerField(min_value=1, error_messages={"invalid": "That item is not in your cart."})
+
+
+class LineServiceForm(forms.Form):
+    """A service add-on taken with (or given back from) one of the cart's lines. `rec_placement`
+    (where it was offered) is read by the view, not a field: a bad value is dropped, not refused."""
+
+    line = forms.IntegerField(min_value=1, error_messages={"invalid": "That item is not in your cart."})
+    service = forms.ModelChoiceField(queryset=Service.objects.all(), error_messages=SERVICE_ERRORS)
