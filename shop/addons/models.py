@@ -28,7 +28,10 @@ class Service(models.Model):
         FIXED = "fixed", "Fixed price"
         SHARE = "share", "Share of the item's price"
 
-    name = models.CharField(max_length=80, help_text="As shoppers see it: “2-year protection”, “Gift wrap”.")
+    name = models.CharField(
+        max_length=80,
+        help_text="As it reads after “Add” in the offer: “2-year protection”, “gift wrap” (lists capitalise it).",
+    )
     code = models.SlugField(
         max_length=40, unique=True, help_text="Its SKU on orders and in the accounts, e.g. protection-2y."
     )

@@ -15,6 +15,7 @@ from recommendations.models import Complement, LadderTier, TierLadder
 from shop.demo import handmade
 from shop.demo.cleaning import CleanDataset, InvoiceRecord, LineRecord, ProductRecord
 from shop.demo.dataset import read_dataset, write_dataset
+from shop.addons.models import Service
 from shop.demo.models import DemoLoad
 from shop.demo.services import demo_load, demo_reset
 from shop.orders.models import Order, OrderLine
@@ -50,6 +51,7 @@ def table_sizes():
             TierLadder,
             LadderTier,
             Complement,
+            Service,
             DemoLoad,
         )
     }
