@@ -100,13 +100,18 @@ def category_tree() -> CategoryTree:
     """The categories shoppers see: the visible ones whose ancestors are all visible."""
     nodes = cache.get(CATEGORY_TREE_CACHE_KEY)
     if nodes is None:
-        rows = list(
-            Category.objects.values("id", "name", "slug", "parent_id", "description", "is_featured", "is_active")
-        )
-        shown = _visible_ids(rows)
-        nodes = [CategoryNode(**{k: v for k, v in row.items() if k != "is_active"}) for row in rows if row["id"] in shown]
-        cache.set(CATEGORY_TREE_CACHE_KEY, nodes, CATEGORY_TREE_TIMEOUT)
+        nodes, _ = _cache_categories()
     return CategoryTree(nodes)
+
+
+def _cache_categories() -> tuple[list[CategoryNode], dict[int, int | None]]:
+    """Read every category once and cache both the tree and the parents (category_parents)."""
+    rows = list(Category.objects.values("id", "name", "slug", "parent_id", "description", "is_featured", "is_active"))
+    shown = _visible_ids(rows)
+    nodes = [CategoryNode(**{k: v for k, v in row.items() if k != "is_active"}) for row in rows if row["id"] in shown]
+    parents = {row["id"]: row["parent_id"] for row in rows}
+    cache.set_many({CATEGORY_TREE_CACHE_KEY: nodes, CATEGORY_PARENTS_CACHE_KEY: parents}, CATEGORY_TREE_TIMEOUT)
+    return nodes, parents
 
 
 def _visible_ids(rows: list[dict]) -> set[int]:
@@ -138,8 +143,7 @@ def category_parents(*, refresh: bool = False) -> dict[int, int | None]:
     """
     parents = None if refresh else cache.get(CATEGORY_PARENTS_CACHE_KEY)
     if parents is None:
-        parents = dict(Category.objects.order_by().values_list("id", "parent_id"))
-        cache.set(CATEGORY_PARENTS_CACHE_KEY, parents, CATEGORY_TREE_TIMEOUT)
+        _, parents = _cache_categories()
     return parents
 
 
