@@ -35,6 +35,12 @@ def _check_offered(*, product: Product, services: Sequence[Service]) -> None:
             raise CartError(f"Sorry, “{service.name}” isn't offered with “{product.name}”.", code="service_not_offered")
 
 
+def _lock_cart(cart: Cart) -> None:
+    """Order placement locks the cart row first too: a service taken while the order is being
+    placed is either in the order or refused (its line is gone), never dropped unnoticed."""
+    Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk", flat=True).first()
+
+
 def _take(*, line: CartLine, service: Service, placement: str) -> CartLineService:
     taken = CartLineService(line=line, service=service, rec_placement=_placement(placement))
     try:
@@ -49,6 +55,7 @@ def _take(*, line: CartLine, service: Service, placement: str) -> CartLineServic
 @transaction.atomic
 def cart_line_service_add(*, cart: Cart, line_id: int, service: Service, placement: str = "") -> CartLineService:
     """Take `service` with the item of one of the cart's lines."""
+    _lock_cart(cart)
     line = _line_of(cart, line_id, lock=True)
     product = line.product
     if not product.is_available:
@@ -89,6 +96,7 @@ def cart_add_product_with_services(
     """`cart_add_product`, then the services ticked beside it (the product page's "Add 2-year
     protection"): all or nothing. A service the line has already is kept as it is: it
     follows the line's new quantity by itself."""
+    _lock_cart(cart)
     line = cart_add_product(cart=cart, product=product, quantity=quantity, origin=origin)
     if services:
         _check_offered(product=product, services=services)

@@ -1,9 +1,10 @@
 """Cart totals: the one calculation the cart page, checkout and order placement share.
 
 Discounts come from providers named in settings.CART_DISCOUNT_PROVIDERS (dotted paths to
-`f(*, lines) -> list[Adjustment]`), so the cart imports no other app. Service add-ons on a
-line (`line.services`, prefetched with their service) are merchandise: charged per item at
-their price for the item's price (shop.addons.pricing), inside the subtotal.
+`f(*, lines) -> list[Adjustment]`), so the cart imports no discount's app. Service add-ons on
+a line (`line.services`, prefetched with their service) are merchandise: charged per item at
+their price for the item's price (shop.addons.pricing, which the cart builds on), inside the
+subtotal.
 """
 
 from collections.abc import Iterable

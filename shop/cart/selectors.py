@@ -97,12 +97,16 @@ def line_service_problem(line_service: CartLineService, offers: list[ServiceOffe
     return "No longer offered — please remove it to check out."
 
 
+def _service_problem_message(line: CartLine, line_service: CartLineService, problem: str) -> str:
+    return f"{line.product.name}, {line_service.service.name}: {problem}"
+
+
 def line_service_problems(lines: list[CartLine]) -> list[str]:
     """The problems of the lines' service add-ons (`line.services` prefetched), for order
     placement: two queries."""
     offers = service_offers(products=[line.product for line in lines])
     return [
-        f"{line.product.name}, {line_service.service.name}: {problem}"
+        _service_problem_message(line, line_service, problem)
         for line in lines
         for line_service in line.services.all()
         if (problem := line_service_problem(line_service, offers.get(line.product_id, [])))
@@ -133,9 +137,7 @@ def cart_overview(cart: Cart | None) -> CartOverview:
         if line.problem:
             problems.append(f"{line.product.name}: {line.problem}")
         _describe_services(line, offers.get(line.product_id, []))
-        problems.extend(
-            f"{line.product.name}, {row.service.name}: {row.problem}" for row in line.service_rows if row.problem
-        )
+        problems.extend(_service_problem_message(line, row, row.problem) for row in line.service_rows if row.problem)
     # Lines that can't be bought still count towards the shown totals, so the numbers
     # match what's listed; checkout refuses until they are fixed.
     return CartOverview(cart=cart, lines=lines, totals=calculate_totals(lines=lines), problems=problems)
