@@ -15,9 +15,9 @@ from .selectors import Period, daily_series, holdout_report, placement_performan
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "kind", "placement", "source", "product", "anchor", "group")
+    list_display = ("created_at", "kind", "placement", "source", "product", "anchor", "service", "group")
     list_filter = ("kind", "placement", "source", "group")
-    list_select_related = ("product", "anchor")
+    list_select_related = ("product", "anchor", "service")
     date_hierarchy = "created_at"
     show_full_result_count = False
 

@@ -44,7 +44,9 @@ class AddToCartForm(forms.Form):
     # The service add-ons ticked beside the button; whether each is offered with the product
     # is the service's call (shop.cart.line_services).
     services = forms.ModelMultipleChoiceField(
-        queryset=Service.objects.all(), required=False, error_messages={**SERVICE_ERRORS, "invalid_list": "That service isn't offered."}
+        queryset=Service.objects.all(),
+        required=False,
+        error_messages={**SERVICE_ERRORS, "invalid_list": "That service isn't offered."},
     )
 
     # The rec_placement / rec_source / rec_anchor fields are not form fields: attribution

@@ -46,8 +46,8 @@ def add(request):
     def change(data) -> str:
         product, quantity, services = data["product"], data["quantity"], list(data.get("services") or [])
         add_to_visitors_cart(request, product=product, quantity=quantity, origin=form.origin(), services=services)
-        added = "".join(f" with “{service.name}”" if i == 0 else f" and “{service.name}”" for i, service in enumerate(services))
-        return f"Added {quantity} × “{product.name}”{added} to your cart."
+        with_services = " and ".join(f"“{service.name}”" for service in services)
+        return f"Added {quantity} × “{product.name}”{f' with {with_services}' if services else ''} to your cart."
 
     return post_and_redirect_back(request, form, change)
 
