@@ -21,6 +21,7 @@ CATEGORY_TREE_CACHE_KEY = "catalog:category-tree:v1"
 # Invalidated on every category save/delete (see apps.py); the timeout only bounds
 # staleness after bulk writes that send no signals (bulk_create in the demo loader).
 CATEGORY_TREE_TIMEOUT = 60 * 10
+CATEGORY_PARENTS_CACHE_KEY = "catalog:category-parents:v1"
 MAX_QUERY_LENGTH = 100
 MAX_SEARCH_TERMS = 6
 
@@ -99,13 +100,18 @@ def category_tree() -> CategoryTree:
     """The categories shoppers see: the visible ones whose ancestors are all visible."""
     nodes = cache.get(CATEGORY_TREE_CACHE_KEY)
     if nodes is None:
-        rows = list(
-            Category.objects.values("id", "name", "slug", "parent_id", "description", "is_featured", "is_active")
-        )
-        shown = _visible_ids(rows)
-        nodes = [CategoryNode(**{k: v for k, v in row.items() if k != "is_active"}) for row in rows if row["id"] in shown]
-        cache.set(CATEGORY_TREE_CACHE_KEY, nodes, CATEGORY_TREE_TIMEOUT)
+        nodes, _ = _cache_categories()
     return CategoryTree(nodes)
+
+
+def _cache_categories() -> tuple[list[CategoryNode], dict[int, int | None]]:
+    """Read every category once and cache both the tree and the parents (category_parents)."""
+    rows = list(Category.objects.values("id", "name", "slug", "parent_id", "description", "is_featured", "is_active"))
+    shown = _visible_ids(rows)
+    nodes = [CategoryNode(**{k: v for k, v in row.items() if k != "is_active"}) for row in rows if row["id"] in shown]
+    parents = {row["id"]: row["parent_id"] for row in rows}
+    cache.set_many({CATEGORY_TREE_CACHE_KEY: nodes, CATEGORY_PARENTS_CACHE_KEY: parents}, CATEGORY_TREE_TIMEOUT)
+    return nodes, parents
 
 
 def _visible_ids(rows: list[dict]) -> set[int]:
@@ -126,7 +132,37 @@ def _visible_ids(rows: list[dict]) -> set[int]:
 
 def category_tree_invalidate() -> None:
     """Forget the cached tree; call after bulk category writes, which send no signals."""
-    cache.delete(CATEGORY_TREE_CACHE_KEY)
+    cache.delete_many([CATEGORY_TREE_CACHE_KEY, CATEGORY_PARENTS_CACHE_KEY])
+
+
+def category_parents(*, refresh: bool = False) -> dict[int, int | None]:
+    """Every category's parent id, hidden categories included, cached like the tree.
+
+    For rules that apply to a category and everything below it whether or not shoppers can
+    browse it (a hidden category's products stay on sale): service add-ons, say.
+    """
+    parents = None if refresh else cache.get(CATEGORY_PARENTS_CACHE_KEY)
+    if parents is None:
+        _, parents = _cache_categories()
+    return parents
+
+
+def category_lineages(category_ids) -> dict[int, list[int]]:
+    """Each category's id followed by its ancestors' ids, nearest first, from the cached
+    parents (read again, once, when it doesn't know one of them: a category created by a bulk
+    write that sent no signal)."""
+    category_ids = set(category_ids)
+    parents = category_parents()
+    if not category_ids <= parents.keys():
+        parents = category_parents(refresh=True)
+    lineages = {}
+    for category_id in category_ids:
+        chain, current = [], category_id
+        while current is not None and current not in chain:  # a cycle never loops forever
+            chain.append(current)
+            current = parents.get(current)
+        lineages[category_id] = chain
+    return lineages
 
 
 def category_get_by_slug(*, slug: str) -> tuple[CategoryNode, CategoryTree]:

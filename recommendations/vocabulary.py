@@ -29,6 +29,11 @@ class Placement(models.TextChoices):
     CONFIRMATION = "confirmation", "Confirmation: customers who bought this also bought"
     EMAIL_POST_PURCHASE = "email_post_purchase", "E-mail: after the purchase"
     EMAIL_ABANDONED_CART = "email_abandoned_cart", "E-mail: abandoned cart"
+    # Service add-ons (shop.addons) offered beside an item: the storefront names these three
+    # itself (shop.addons.models.OfferedAt), with the same values.
+    PRODUCT_SERVICE = "product_service", "Product page: service add-ons"
+    CART_SERVICE = "cart_service", "Cart: service add-ons"
+    CHECKOUT_SERVICE = "checkout_service", "Checkout: service add-ons"
 
 
 class Source(models.TextChoices):
@@ -41,6 +46,7 @@ class Source(models.TextChoices):
     UPGRADE = "upgrade", "Curated upgrade"
     LADDER = "ladder", "Tier ladder"
     BUNDLE = "bundle", "Bundle"
+    SERVICE = "service", "Service add-on"
 
 
 # The sources that say "goes with this product" (as opposed to fallbacks and upgrades):

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "axes",
     "catalog",
     "catalog.reviews",
+    "shop.addons",
     "shop.cart",
     "shop.orders",
     "shop.checkout",
@@ -352,6 +353,7 @@ RATE_LIMITS = {
     "cart_add": {
         "views": [
             "cart:add",
+            "cart:add-service",
             "recommendations:add",
             "recommendations:add-fbt",
             "recommendations:add-bundle",

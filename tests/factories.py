@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from catalog.models import Attribute, Category, Product, ProductAttributeValue
-from shop.cart.models import Cart, CartLine
+from shop.addons.models import Service
+from shop.cart.models import Cart, CartLine, CartLineService
 from shop.orders.models import Order, OrderLine
 
 
@@ -190,3 +191,34 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     text = "Does exactly what it says, and well made too."
     status = "published"
     is_verified_purchase = True
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    """A fixed-price service add-on; pass `categories=[…]` or `products=[…]` to offer it."""
+
+    class Meta:
+        model = Service
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Service {n}")
+    code = factory.Sequence(lambda n: f"service-{n}")
+    pricing = Service.Pricing.FIXED
+    price = Decimal("4.99")
+
+    @factory.post_generation
+    def categories(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.categories.set(extracted)
+
+    @factory.post_generation
+    def products(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.products.set(extracted)
+
+
+class CartLineServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CartLineService
+
+    line = factory.SubFactory(CartLineFactory)
+    service = factory.SubFactory(ServiceFactory)

@@ -87,7 +87,7 @@ def send_post_purchase(*, order, recommendations) -> None:
         to=order.email,
         context={
             "order": order,
-            "bought": [line.name for line in order.lines.all()],
+            "bought": [line.name for line in order.lines.all() if line.parent_id is None],  # items, not services
             "items": items,
             "name": order.shipping_name.split(" ")[0] if order.shipping_name else "",
         },

@@ -10,14 +10,14 @@ from . import charts
 from .forms import PeriodForm
 from .models import CustomerGroup, Dashboard, Event, Visitor
 from .presentation import describe
-from .selectors import Period, daily_series, holdout_report, placement_performance, top_pairs
+from .selectors import Period, daily_series, holdout_report, placement_performance, service_performance, top_pairs
 
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "kind", "placement", "source", "product", "anchor", "group")
+    list_display = ("created_at", "kind", "placement", "source", "product", "anchor", "service", "group")
     list_filter = ("kind", "placement", "source", "group")
-    list_select_related = ("product", "anchor")
+    list_select_related = ("product", "anchor", "service")
     date_hierarchy = "created_at"
     show_full_result_count = False
 
@@ -70,6 +70,7 @@ class DashboardAdmin(ReportAdmin):
             holdout=holdout,
             metrics=[describe(metric, holdout) for metric in holdout.metrics],
             pairs=top_pairs(period=period),
+            services=service_performance(period=period),
             activity_chart=charts.line_chart(
                 days=daily.days,
                 series=[

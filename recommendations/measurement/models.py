@@ -60,6 +60,11 @@ class Event(models.Model):
     anchor = models.ForeignKey("catalog.Product", null=True, blank=True, related_name="+", on_delete=models.SET_NULL)
     # The items of one block shown share a view id, so "blocks shown" is a distinct count.
     view_id = models.CharField(max_length=16, blank=True)
+    # Service add-on events: the service offered or taken; `product` (and `anchor`) is then the
+    # item it was offered with.
+    service = models.ForeignKey(
+        "addons.Service", null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
     # Adds only: the cart line, without a foreign key (lines go when the order is placed).
     cart_line_id = models.PositiveBigIntegerField(null=True, blank=True)
     visitor_key = models.CharField(max_length=32, blank=True)
@@ -75,7 +80,15 @@ class Event(models.Model):
         constraints = [
             # One add per time a recommendation brought the line in, however often it is saved.
             models.UniqueConstraint(
-                fields=["cart_line_id", "created_at"], condition=models.Q(kind="add"), name="one_add_event_per_rec_add"
+                fields=["cart_line_id", "created_at"],
+                condition=models.Q(kind="add", service__isnull=True),
+                name="one_add_event_per_rec_add",
+            ),
+            # A service taken with a line, once per time it was taken.
+            models.UniqueConstraint(
+                fields=["cart_line_id", "service", "created_at"],
+                condition=models.Q(kind="add", service__isnull=False),
+                name="one_add_event_per_service_add",
             ),
         ]
 

@@ -1,5 +1,5 @@
 from .holdout import current_visit
-from .services import add_record
+from .services import add_record, service_add_record
 
 
 def stamp_cart_group(sender, instance, **kwargs):
@@ -22,3 +22,10 @@ def record_recommendation_add(sender, instance, created, update_fields=None, **k
     if update_fields is not None and "rec_added_at" not in update_fields:
         return
     add_record(line=instance)
+
+
+def record_service_add(sender, instance, created, **kwargs):
+    """A service add-on taken from one of its offers, recorded where its cart row is written.
+    Only a new row is a new add (a row is never saved twice: a line's quantity is its own)."""
+    if created:
+        service_add_record(line_service=instance)

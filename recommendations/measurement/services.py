@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from shop.cart.models import CartLine
+from recommendations.vocabulary import Source
+from shop.cart.models import CartLine, CartLineService
 
 from .holdout import Visit, current_visit
 from .models import Event
@@ -61,6 +62,39 @@ def impressions_record_block(*, request, placement: str, items: Iterable[tuple[i
                 source=source,
                 product_id=product_id,
                 anchor_id=anchor_id,
+                view_id=view_id,
+                visitor_key=visit.visitor_key,
+                group=visit.group,
+                created_at=now,
+            )
+        )
+
+
+def service_impressions_record(*, request, placement: str, offers: Iterable[tuple[int, int]]) -> None:
+    """Note that service add-ons were offered: (service id, item's product id) pairs, the item
+    being both the event's product and its anchor. Costs no query, like the blocks' impressions.
+    Every visitor sees the offers (they are part of the shop, not a recommendation the holdout
+    goes without), so both groups' impressions count."""
+    visit: Visit | None = getattr(request, "rec_visit", None)
+    if visit is None or not visit.counted:
+        return
+    buffer: list[Event] = request.__dict__.setdefault(_BUFFER, [])
+    seen: set[tuple] = request.__dict__.setdefault(_SEEN, set())
+    view_id = secrets.token_hex(8)
+    now = timezone.now()
+    for service_id, product_id in offers:
+        key = (placement, "service", service_id, product_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        buffer.append(
+            Event(
+                kind=Event.Kind.IMPRESSION,
+                placement=placement,
+                source=Source.SERVICE,
+                product_id=product_id,
+                anchor_id=product_id,
+                service_id=service_id,
                 view_id=view_id,
                 visitor_key=visit.visitor_key,
                 group=visit.group,
@@ -135,6 +169,34 @@ def add_record(*, line: CartLine) -> None:
     )
 
 
+def service_add_record(*, line_service: CartLineService) -> None:
+    """Record that a service add-on was taken from one of its offers (a row without a
+    placement, from a tampered form, records nothing)."""
+    if not line_service.rec_placement:
+        return
+    visit = current_visit.get()
+    if visit is not None and not visit.counted:
+        return
+    line = line_service.line
+    Event.objects.bulk_create(
+        [
+            Event(
+                kind=Event.Kind.ADD,
+                placement=line_service.rec_placement,
+                source=Source.SERVICE,
+                product_id=line.product_id,
+                anchor_id=line.product_id,
+                service_id=line_service.service_id,
+                cart_line_id=line.pk,
+                visitor_key=visit.visitor_key if visit else "",
+                group=visit.group if visit else "",
+                created_at=line_service.added_at,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def rec_origins_expire(*, now=None) -> int:
     """Forget the recommendation origin of cart lines added longer ago than the attribution
     window (settings.RECOMMENDATIONS_ATTRIBUTION_DAYS, default 7).
@@ -142,10 +204,12 @@ def rec_origins_expire(*, now=None) -> int:
     This is where the window is enforced: the checkout copies a cart line's origin onto the
     order line as it is, so an origin that has been cleared here is never credited. Run
     hourly by Celery beat, so a purchase is credited at most an hour past the window; the
-    cart and the checkout need to know nothing about attribution policy.
+    cart and the checkout need to know nothing about attribution policy. Service add-ons taken
+    from an offer (`CartLineService.rec_placement`) expire the same way. Returns the rows changed.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RECOMMENDATIONS_ATTRIBUTION_DAYS)
-    return CartLine.objects.filter(rec_added_at__lt=cutoff).update(
+    services = CartLineService.objects.filter(added_at__lt=cutoff).exclude(rec_placement="").update(rec_placement="")
+    return services + CartLine.objects.filter(rec_added_at__lt=cutoff).update(
         rec_placement="", rec_source="", rec_anchor=None, rec_added_at=None
     )

@@ -7,12 +7,19 @@ from .models import Cart, CartLine
 class CartLineInline(admin.TabularInline):
     model = CartLine
     extra = 0
-    fields = ("product", "quantity", "added_at", "rec_placement", "rec_source", "rec_anchor")
+    fields = ("product", "quantity", "service_addons", "added_at", "rec_placement", "rec_source", "rec_anchor")
     readonly_fields = fields
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product").prefetch_related("services__service")
+
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Services")
+    def service_addons(self, obj):
+        return ", ".join(line_service.service.name for line_service in obj.services.all()) or "—"
 
 
 @admin.register(Cart)

@@ -45,3 +45,25 @@ class CartLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.product_id}"
+
+
+class CartLineService(models.Model):
+    """A service add-on (shop.addons.Service) taken with a cart line's item.
+
+    It has no quantity or price of its own: it is bought as many times as its line's item and
+    priced from the item's price when the totals are worked out, so it can't drift from its
+    item. Removing the line removes it (cascade); a line has each service at most once.
+    """
+
+    line = models.ForeignKey(CartLine, related_name="services", on_delete=models.CASCADE)
+    service = models.ForeignKey("addons.Service", related_name="+", on_delete=models.CASCADE)
+    # Where the shopper took it (shop.addons.OfferedAt: a measurement placement), for attribution.
+    rec_placement = models.CharField(max_length=30, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["line", "service"], name="one_of_each_service_per_line")]
+
+    def __str__(self):
+        return f"{self.service_id} with line {self.line_id}"

@@ -1,7 +1,10 @@
 """Cart totals: the one calculation the cart page, checkout and order placement share.
 
 Discounts come from providers named in settings.CART_DISCOUNT_PROVIDERS (dotted paths to
-`f(*, lines) -> list[Adjustment]`), so the cart imports no other app.
+`f(*, lines) -> list[Adjustment]`), so the cart imports no discount's app. Service add-ons on
+a line (`line.services`, prefetched with their service) are merchandise: charged per item at
+their price for the item's price (shop.addons.pricing, which the cart builds on), inside the
+subtotal.
 """
 
 from collections.abc import Iterable
@@ -10,6 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from shop.addons.pricing import service_unit_price
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -41,6 +46,25 @@ def line_total(line) -> Decimal:
     return money(line.product.price * line.quantity)
 
 
+def line_service_unit_price(line, line_service) -> Decimal:
+    """A service's price for one of the line's items: a price share follows the item's price."""
+    return service_unit_price(service=line_service.service, item_price=line.product.price)
+
+
+def line_service_total(line, line_service) -> Decimal:
+    """A service is bought as many times as its item: its quantity is the line's."""
+    return money(line_service_unit_price(line, line_service) * line.quantity)
+
+
+def line_services_total(line) -> Decimal:
+    """The line's service charges. A line-like value without `services` (the what-if totals
+    of a list of products) has none."""
+    services = getattr(line, "services", None)
+    if services is None:
+        return ZERO
+    return sum((line_service_total(line, line_service) for line_service in services.all()), ZERO)
+
+
 def discount_adjustments(*, lines: list) -> list[Adjustment]:
     adjustments: list[Adjustment] = []
     for path in settings.CART_DISCOUNT_PROVIDERS:
@@ -50,14 +74,15 @@ def discount_adjustments(*, lines: list) -> list[Adjustment]:
 
 
 def calculate_totals(*, lines: Iterable) -> Totals:
-    """Subtotal from the current product prices, discounts, shipping and total.
+    """Subtotal from the current product prices (and their service add-ons), discounts,
+    shipping and total.
 
     Shipping is the flat rate while the discounted subtotal is under the free-shipping
     threshold, free at or above it, and free for an empty cart.
     """
     lines = list(lines)
     threshold = money(settings.FREE_SHIPPING_THRESHOLD)
-    subtotal = money(sum((line_total(line) for line in lines), ZERO))
+    subtotal = money(sum((line_total(line) + line_services_total(line) for line in lines), ZERO))
     adjustments = discount_adjustments(lines=lines) if lines else []
     # A discount never makes the merchandise cost less than nothing.
     discount = min(money(sum((adj.amount for adj in adjustments), ZERO)), subtotal)

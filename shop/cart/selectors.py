@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Sum
+from django.db.models import Prefetch, Sum
 
 from catalog.images import product_image_urls
+from shop.addons.selectors import ServiceOffer, service_offers
 
-from .models import Cart, CartLine
-from .pricing import Totals, calculate_totals, line_total
+from .models import Cart, CartLine, CartLineService
+from .pricing import Totals, calculate_totals, line_service_total, line_service_unit_price, line_total
 
 
 def _visitor_lines(*, user=None, session_key: str | None = None):
@@ -28,14 +29,20 @@ def cart_product_ids(*, user=None, session_key: str | None = None) -> set[int]:
     return set(lines.values_list("product_id", flat=True)) if lines is not None else set()
 
 
+def line_services_prefetch() -> Prefetch:
+    """A line's service add-ons with their services, in the order they were taken: what the
+    totals (shop.cart.pricing) read from `line.services`."""
+    return Prefetch("services", queryset=CartLineService.objects.select_related("service").order_by("id"))
+
+
 def cart_lines_with_products(cart: Cart | None) -> list[CartLine]:
-    """The cart's lines with product, category and images loaded (three queries)."""
+    """The cart's lines with product, category, images and service add-ons loaded (four queries)."""
     if cart is None:
         return []
     return list(
         CartLine.objects.filter(cart=cart)
         .select_related("product", "product__category")
-        .prefetch_related("product__images")
+        .prefetch_related("product__images", line_services_prefetch())
     )
 
 
@@ -82,8 +89,46 @@ class CartOverview:
         return bool(self.lines) and not self.problems
 
 
+def line_service_problem(line_service: CartLineService, offers: list[ServiceOffer]) -> str:
+    """Why a taken service can't be bought as it is ("" when it can): staff stopped offering
+    it, or stopped offering it with this item, since it was taken."""
+    if any(offer.service.pk == line_service.service_id for offer in offers):
+        return ""
+    return "No longer offered — please remove it to check out."
+
+
+def _service_problem_message(line: CartLine, line_service: CartLineService, problem: str) -> str:
+    return f"{line.product.name}, {line_service.service.name}: {problem}"
+
+
+def line_service_problems(lines: list[CartLine]) -> list[str]:
+    """The problems of the lines' service add-ons (`line.services` prefetched), for order
+    placement: two queries."""
+    offers = service_offers(products=[line.product for line in lines])
+    return [
+        _service_problem_message(line, line_service, problem)
+        for line in lines
+        for line_service in line.services.all()
+        if (problem := line_service_problem(line_service, offers.get(line.product_id, [])))
+    ]
+
+
+def _describe_services(line: CartLine, offers: list[ServiceOffer]) -> None:
+    """What the pages show of a line's services: the ones taken (`line.service_rows`, each with
+    its price, total and any problem) and the ones still on offer (`line.service_offers`; none
+    for a line that can't be bought as it is)."""
+    line.service_rows = list(line.services.all())
+    for line_service in line.service_rows:
+        line_service.unit_price = line_service_unit_price(line, line_service)
+        line_service.total = line_service_total(line, line_service)
+        line_service.problem = line_service_problem(line_service, offers)
+    taken = {line_service.service_id for line_service in line.service_rows}
+    line.service_offers = [] if line.problem else [offer for offer in offers if offer.service.pk not in taken]
+
+
 def cart_overview(cart: Cart | None) -> CartOverview:
     lines = cart_lines_with_products(cart)
+    offers = service_offers(products=[line.product for line in lines])
     problems = []
     for line in lines:
         line.problem = line_problem(line)
@@ -91,6 +136,8 @@ def cart_overview(cart: Cart | None) -> CartOverview:
         line.image = product_image_urls(line.product)
         if line.problem:
             problems.append(f"{line.product.name}: {line.problem}")
+        _describe_services(line, offers.get(line.product_id, []))
+        problems.extend(_service_problem_message(line, row, row.problem) for row in line.service_rows if row.problem)
     # Lines that can't be bought still count towards the shown totals, so the numbers
     # match what's listed; checkout refuses until they are fixed.
     return CartOverview(cart=cart, lines=lines, totals=calculate_totals(lines=lines), problems=problems)

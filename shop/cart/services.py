@@ -11,9 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Product
+from shop.addons.selectors import offered_services
 from shop.operations.housekeeping import delete_in_batches
 
-from .models import Cart, CartLine
+from .models import Cart, CartLine, CartLineService
 
 # The session remembers the cart's id as well as its key: Django gives the session a new
 # key at login (cycle_key), and the login hook must still find the anonymous cart.
@@ -248,6 +249,7 @@ def cart_swap_line(*, cart: Cart, line_id: int, product: Product, origin: RecOri
     existing = CartLine.objects.select_for_update().filter(cart=cart, product=product).first()
     wanted = line.quantity + (existing.quantity if existing else 0)
     quantity = min(wanted, product.max_quantity)
+    _services_follow(line=line, to_line=existing or line, product=product)
     if existing is not None:
         line.delete()
         existing.quantity = quantity
@@ -262,6 +264,20 @@ def cart_swap_line(*, cart: Cart, line_id: int, product: Product, origin: RecOri
         result = line
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return result
+
+
+def _services_follow(*, line: CartLine, to_line: CartLine, product: Product) -> None:
+    """A swapped line's service add-ons follow it to `product` (on `to_line`, the line that
+    holds it afterwards) where they are offered with it and not there already; the others go
+    (an upgrade to a product without the warranty drops the warranty)."""
+    offered = {service.pk for service in offered_services(products=[product]).get(product.pk, [])}
+    mine = CartLineService.objects.filter(line=line)
+    if to_line.pk != line.pk:
+        present = CartLineService.objects.filter(line=to_line).values_list("service_id", flat=True)
+        # A move, not a new add: update() sends no post_save, so the measurement records nothing.
+        mine.filter(service_id__in=offered).exclude(service_id__in=present).update(line=to_line)
+    else:
+        mine.exclude(service_id__in=offered).delete()
 
 
 @dataclass(frozen=True)
@@ -301,6 +317,11 @@ def cart_merge_lines(*, source: Cart, target: Cart) -> CartMerge:
             line.cart = target
             line.save(update_fields=["cart"])
             continue
+        # The customer's line takes the guest line's service add-ons it hasn't got (same product,
+        # so the same offers); the rest go with the source cart.
+        CartLineService.objects.filter(line=line).exclude(
+            service_id__in=CartLineService.objects.filter(line=existing).values("service_id")
+        ).update(line=existing)
         wanted = existing.quantity + line.quantity
         cap = line.product.max_quantity
         existing.quantity = min(wanted, cap) if cap >= 1 else max(existing.quantity, line.quantity)

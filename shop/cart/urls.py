@@ -9,4 +9,6 @@ urlpatterns = [
     path("add/", views.add, name="add"),
     path("update/", views.update, name="update"),
     path("remove/", views.remove, name="remove"),
+    path("services/add/", views.add_service, name="add-service"),
+    path("services/remove/", views.remove_service, name="remove-service"),
 ]

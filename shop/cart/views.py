@@ -3,7 +3,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from shop.http import post_and_redirect_back
 
-from .forms import AddToCartForm, RemoveLineForm, UpdateLineForm
+from .forms import AddToCartForm, LineServiceForm, RemoveLineForm, UpdateLineForm
+from .line_services import cart_add_product_with_services, cart_line_service_add, cart_line_service_remove
 from .selectors import cart_overview
 from .services import (
     CartError,
@@ -22,13 +23,20 @@ def detail(request):
     return render(request, "cart/detail.html", {"overview": overview, "lines": overview.lines, "totals": overview.totals})
 
 
-def add_to_visitors_cart(request, *, product, quantity: int = 1, origin: RecOrigin | None = None) -> None:
+def add_to_visitors_cart(
+    request, *, product, quantity: int = 1, origin: RecOrigin | None = None, services=()
+) -> None:
     """Add `product` to the visitor's cart (created if need be); shared by every
-    single-product "Add to cart" (the product page's, a recommendation's). Raises CartError."""
+    single-product "Add to cart" (the product page's, with the service add-ons ticked beside
+    it, and a recommendation's). Raises CartError."""
     # Refused before a cart (and a session) is created for the visitor.
     if not product.is_available:
         raise CartError(f"Sorry, “{product.name}” can't be added: it's not available right now.")
-    cart_add_product(cart=cart_get_or_create_for_request(request), product=product, quantity=quantity, origin=origin)
+    cart = cart_get_or_create_for_request(request)
+    if services:
+        cart_add_product_with_services(cart=cart, product=product, quantity=quantity, services=services, origin=origin)
+    else:
+        cart_add_product(cart=cart, product=product, quantity=quantity, origin=origin)
 
 
 @require_POST
@@ -36,9 +44,10 @@ def add(request):
     form = AddToCartForm(request.POST)
 
     def change(data) -> str:
-        product, quantity = data["product"], data["quantity"]
-        add_to_visitors_cart(request, product=product, quantity=quantity, origin=form.origin())
-        return f"Added {quantity} × “{product.name}” to your cart."
+        product, quantity, services = data["product"], data["quantity"], list(data.get("services") or [])
+        add_to_visitors_cart(request, product=product, quantity=quantity, origin=form.origin(), services=services)
+        with_services = " and ".join(f"“{service.name}”" for service in services)
+        return f"Added {quantity} × “{product.name}”{f' with {with_services}' if services else ''} to your cart."
 
     return post_and_redirect_back(request, form, change)
 
@@ -67,3 +76,26 @@ def remove(request):
         return f"Removed “{line.product.name}” from your cart."
 
     return post_and_redirect_back(request, RemoveLineForm(request.POST), change)
+
+
+@require_POST
+def add_service(request):
+    def change(data) -> str:
+        taken = cart_line_service_add(
+            cart=_visitors_cart(request),
+            line_id=data["line"],
+            service=data["service"],
+            placement=request.POST.get("rec_placement", ""),
+        )
+        return f"Added “{taken.service.name}” to “{taken.line.product.name}”."
+
+    return post_and_redirect_back(request, LineServiceForm(request.POST), change)
+
+
+@require_POST
+def remove_service(request):
+    def change(data) -> str:
+        taken = cart_line_service_remove(cart=_visitors_cart(request), line_id=data["line"], service=data["service"])
+        return f"Removed “{taken.service.name}” from “{taken.line.product.name}”."
+
+    return post_and_redirect_back(request, LineServiceForm(request.POST), change)

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from catalog.models import Product, StockMovement
 from catalog.services import StockChange, stock_move
+from shop.addons.models import SERVICE_SOURCE
 from shop.cart.models import Cart, CartLine
-from shop.cart.pricing import calculate_totals, line_total
-from shop.cart.selectors import line_problem
+from shop.cart.pricing import calculate_totals, line_service_total, line_service_unit_price, line_total
+from shop.cart.selectors import line_problem, line_service_problems, line_services_prefetch
 from shop.cart.services import cart_clear
 from shop.orders.emails import order_email_queue
 from shop.orders.models import Order, OrderAdjustment, OrderEmail, OrderLine
@@ -91,7 +92,7 @@ def order_place(
 
 
 def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, expected_total) -> Order:
-    lines = list(CartLine.objects.filter(cart=cart))
+    lines = list(CartLine.objects.filter(cart=cart).prefetch_related(line_services_prefetch()))
     if not lines:
         raise CheckoutError("Your cart is empty.", code="empty")
     products = {
@@ -101,6 +102,7 @@ def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, 
     for line in lines:
         line.product = products[line.product_id]
     problems = [f"{line.product.name}: {problem}" for line in lines if (problem := line_problem(line))]
+    problems += line_service_problems(lines)
     if problems:
         raise CheckoutError(["Some items in your cart can't be bought right now.", *problems], code="unavailable")
 
@@ -136,7 +138,7 @@ def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, 
         rec_group=rec_group,
         idempotency_key=idempotency_key,
     )
-    OrderLine.objects.bulk_create(
+    item_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             product=line.product,
@@ -151,6 +153,7 @@ def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, 
         )
         for line in lines
     )
+    _snapshot_services(order=order, lines=lines, item_lines=item_lines)
     OrderAdjustment.objects.bulk_create(
         OrderAdjustment(order=order, label=adj.label, code=adj.code, amount=adj.amount) for adj in totals.adjustments
     )
@@ -171,3 +174,25 @@ def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, 
     # broker is down; never holds up the shopper's confirmation.
     order_email_queue(order=order, kind=OrderEmail.Kind.RECEIVED)
     return order
+
+
+def _snapshot_services(*, order: Order, lines: list[CartLine], item_lines: list[OrderLine]) -> None:
+    """Each service add-on as an order line under its item's (bulk_create has set their ids),
+    with its name and price as charged by the totals; credited to the offer it was taken from."""
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            parent=item_line,
+            service=line_service.service,
+            sku=line_service.service.code,
+            name=line_service.service.name,
+            unit_price=line_service_unit_price(line, line_service),
+            quantity=line.quantity,
+            line_total=line_service_total(line, line_service),
+            rec_placement=line_service.rec_placement,
+            rec_source=SERVICE_SOURCE if line_service.rec_placement else "",
+            rec_anchor_id=line.product_id if line_service.rec_placement else None,
+        )
+        for line, item_line in zip(lines, item_lines, strict=True)
+        for line_service in line.services.all()
+    )

@@ -1,4 +1,5 @@
-"""Loading (and removing) the demo shop: catalogue, stock, ladders and 20,000 historical orders.
+"""Loading (and removing) the demo shop: catalogue, stock, ladders, service add-ons and 20,000
+historical orders.
 
 `demo_load` runs the phases in one transaction, so a failed load leaves nothing behind but
 picture files. The data comes from the compact data set shipped in shop/demo/data
@@ -25,7 +26,9 @@ from django.utils.text import slugify
 
 from catalog.models import Attribute, Category, Product, ProductImage
 from recommendations.models import TierLadder
+from shop.addons.models import Service
 from shop.demo import handmade
+from shop.demo.addons import demo_services_create
 from shop.demo.catalogue import (
     artworks_to_draw,
     create_attributes,
@@ -107,6 +110,7 @@ def demo_load(
             orders, lines = create_orders(data, products, progress)
             report.timed("orders", started)
             reviews = demo_reviews_create(products={**products, **extra}, seed=seed)
+            services = demo_services_create(categories=categories, products={**products, **extra})
 
             started = time.perf_counter()
             everything = {**products, **extra}
@@ -142,6 +146,7 @@ def demo_load(
         "orders": orders,
         "order_lines": lines,
         "reviews": reviews,
+        "service_add_ons": services,
         "images": pictures,
     }
     return report
@@ -165,6 +170,7 @@ def demo_reset(*, source: Path = DEFAULT_DIR) -> dict[str, int]:
             TierLadder.objects.filter(tiers__product__sku__in=chunk).delete()
             deleted["products"] += Product.objects.filter(sku__in=chunk).delete()[1].get(Product._meta.label, 0)
         TierLadder.objects.filter(tiers__isnull=True).delete()
+        deleted["service_add_ons"] += Service.objects.filter(is_demo=True).delete()[1].get(Service._meta.label, 0)
         demo_slugs = {slugify(name) for name, _ in TOP_LEVEL}
         children = Category.objects.filter(parent__slug__in=demo_slugs, products__isnull=True, children__isnull=True)
         deleted["categories"] += children.delete()[0]

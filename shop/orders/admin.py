@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
-from django.db.models import Count, Prefetch
+from django.utils.html import format_html
+from django.db.models import Count, F, Prefetch, Q
+from django.db.models.functions import Coalesce
 
 from shop.payments.admin import PaymentInline
 from shop.payments.models import Payment
@@ -10,15 +12,34 @@ from .services import OrderStatusError, order_mark_shipped
 
 
 class OrderLineInline(admin.TabularInline):
+    """The order's lines, each service add-on right under the item it was bought with."""
+
     model = OrderLine
     extra = 0
     can_delete = False
-    fields = ("product", "sku", "name", "unit_price", "quantity", "line_total", "rec_placement", "rec_source")
+    fields = ("item", "product", "sku", "unit_price", "quantity", "line_total", "rec_placement", "rec_source")
     readonly_fields = fields
     show_change_link = False
 
+    def get_queryset(self, request):
+        # Grouped by item: an item's line (no parent) first, then its services.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("product")
+            .order_by(Coalesce("parent_id", "id"), F("parent_id").asc(nulls_first=True), "id")
+        )
+
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Item")
+    def item(self, obj):
+        if obj.is_service:
+            return format_html(
+                '<span style="padding-left:1.2em">↳ {} <small style="color:#7b8794">(service)</small></span>', obj.name
+            )
+        return obj.name
 
 
 class OrderAdjustmentInline(admin.TabularInline):
@@ -147,7 +168,7 @@ class OrderAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(_line_count=Count("lines"))
+            .annotate(_line_count=Count("lines", filter=Q(lines__parent__isnull=True)))
             .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("id")))
         )
 

@@ -126,12 +126,23 @@ class OrderLine(models.Model):
     rec_anchor = models.ForeignKey(
         "catalog.Product", null=True, blank=True, related_name="+", on_delete=models.SET_NULL
     )
+    # A service add-on (shop.addons) is a line of its own under its item's line: no product, so
+    # no stock; `sku` and `name` are the service's code and name, its quantity the item's.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, related_name="+", on_delete=models.CASCADE,
+        help_text="For a service add-on: the line of the item it was bought with.",
+    )
+    service = models.ForeignKey("addons.Service", null=True, blank=True, related_name="+", on_delete=models.SET_NULL)
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self):
         return f"{self.quantity} × {self.name}"
+
+    @property
+    def is_service(self) -> bool:
+        return self.parent_id is not None
 
 
 class OrderAdjustment(models.Model):

@@ -1,6 +1,6 @@
 """Reads of orders for the customer pages and the order e-mail, each in a constant number of queries."""
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from .models import Order, OrderAdjustment, OrderLine
@@ -31,20 +31,35 @@ def order_for_customer(*, user, number: str) -> Order:
 
 def orders_for_customer(*, user) -> QuerySet:
     """The customer's orders, newest first, with item counts (one query per page)."""
+    items = Q(lines__parent__isnull=True)  # service add-ons are lines, not items
     return Order.objects.filter(user=user).annotate(
-        line_count=Count("lines"), item_count=Sum("lines__quantity")
+        line_count=Count("lines", filter=items), item_count=Sum("lines__quantity", filter=items)
     ).order_by("-placed_at", "-id")
 
 
+def order_items(lines) -> list[OrderLine]:
+    """An order's item lines, each with the service add-ons bought with it as `service_lines`
+    (from the lines already loaded: no query)."""
+    lines = list(lines)
+    services: dict[int, list[OrderLine]] = {}
+    for line in lines:
+        if line.parent_id is not None:
+            services.setdefault(line.parent_id, []).append(line)
+    items = [line for line in lines if line.parent_id is None]
+    for line in items:
+        line.service_lines = services.get(line.pk, [])
+    return items
+
+
 def order_summary(*, order: Order) -> dict:
-    """What the order pages and the order e-mails show of a placed order: its lines and
-    adjustments (prefetched by the selectors above, so no query) and how it is paid; how to
-    pay only while it still waits for the money."""
+    """What the order pages and the order e-mails show of a placed order: its lines (items,
+    each with its service add-ons) and adjustments (prefetched by the selectors above, so no
+    query) and how it is paid; how to pay only while it still waits for the money."""
     provider = provider_for(order.payment_method)
     awaiting = order.status == Order.Status.AWAITING_PAYMENT
     return {
         "order": order,
-        "lines": list(order.lines.all()),
+        "lines": order_items(order.lines.all()),
         "adjustments": list(order.adjustments.all()),
         "payment_provider": provider,
         "payment_label": provider.label if provider else order.payment_method,

@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from shop.orders.models import Order
-from shop.orders.selectors import order_for_confirmation
+from shop.orders.selectors import order_for_confirmation, order_items
 
 from .providers import CardProvider
 from .selectors import order_payment_state
@@ -43,7 +43,7 @@ def payment_return(request, token):
     return render(
         request,
         "payments/return.html",
-        {"order": order, "lines": list(order.lines.all()), "adjustments": list(order.adjustments.all()), "payment": state},
+        {"order": order, "lines": order_items(order.lines.all()), "adjustments": list(order.adjustments.all()), "payment": state},
     )
 
 

@@ -6,9 +6,12 @@ import pytest
 from django.db import connection, connections
 
 from catalog.models import Product
+from shop.cart.line_services import cart_line_service_add
+from shop.cart.models import CartLineService
+from shop.cart.services import CartError
 from shop.checkout.services import CheckoutError, ShippingAddress, order_place
-from shop.orders.models import Order
-from tests.factories import CartFactory, CartLineFactory, ProductFactory
+from shop.orders.models import Order, OrderLine
+from tests.factories import CartFactory, CartLineFactory, ProductFactory, ServiceFactory
 
 ADDRESS = ShippingAddress(name="Racer", line1="1 Fast Lane", city="Leeds", postcode="LS1 1AA")
 RACERS = 8
@@ -93,3 +96,32 @@ def test_a_form_submitted_several_times_at_once_places_one_order(postgres_only):
     assert len({order.pk for order in outcomes}) == 1
     assert Order.objects.count() == 1
     assert Product.objects.get(pk=product.pk).stock == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_service_taken_while_the_order_is_placed_is_in_the_order_or_refused_never_lost(postgres_only):
+    for attempt in range(5):
+        # given: a kettle in the cart, offered a protection
+        cart = CartFactory()
+        line = CartLineFactory(cart=cart, product=ProductFactory(stock=5))
+        service = ServiceFactory(products=[line.product])
+
+        # when: the shopper takes the protection at the very moment the order is placed
+        outcomes = race(
+            [
+                lambda: order_place(
+                    cart=cart, email="racer@example.com", address=ADDRESS,
+                    payment_method="bank_transfer", idempotency_key=f"race-service-{attempt:08d}",
+                ),
+                lambda: cart_line_service_add(cart=cart, line_id=line.pk, service=service),
+            ]
+        )
+
+        # then: the protection was either taken before placement (and is in the order) or refused
+        order = next(outcome for outcome in outcomes if isinstance(outcome, Order))
+        taken = [outcome for outcome in outcomes if isinstance(outcome, CartLineService)]
+        refused = [outcome for outcome in outcomes if isinstance(outcome, CartError)]
+        in_order = OrderLine.objects.filter(order=order, service=service).exists()
+        assert (len(taken), len(refused)) in ((1, 0), (0, 1)), outcomes
+        assert in_order == bool(taken)
+        assert order.total == sum(OrderLine.objects.filter(order=order).values_list("line_total", flat=True)) + order.shipping

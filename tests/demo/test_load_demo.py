@@ -12,6 +12,7 @@ from django.db.models import Count, Sum
 
 from catalog.models import Attribute, Category, Product, ProductAttributeValue, ProductImage, StockMovement
 from recommendations.models import Complement, LadderTier, TierLadder
+from shop.addons.models import Service
 from shop.demo import handmade
 from shop.demo.cleaning import CleanDataset, InvoiceRecord, LineRecord, ProductRecord
 from shop.demo.dataset import read_dataset, write_dataset
@@ -51,6 +52,7 @@ def table_sizes():
             TierLadder,
             LadderTier,
             Complement,
+            Service,
             DemoLoad,
         )
     }

@@ -3,7 +3,7 @@ from django.conf import settings
 
 from ..clicks import click_url
 from ..holdout import current_visit
-from ..services import impressions_record_block
+from ..services import impressions_record_block, service_impressions_record
 
 register = template.Library()
 
@@ -62,4 +62,19 @@ def rec_impressions(context, placement, items, anchor=None, source=""):
         if product_id != item_anchor:
             rows.append((product_id, getattr(item, "source", "") or source, item_anchor))
     impressions_record_block(request=request, placement=placement, items=rows)
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def service_impressions(context, placement, offers, product):
+    """`{% service_impressions "cart_service" line.service_offers line.product %}` where service
+    add-ons are offered beside an item: notes each offer (anything with `.service`) as shown.
+    Renders nothing and costs no query."""
+    request = context.get("request")
+    if request is None or not offers or product is None:
+        return ""
+    product_id = getattr(product, "pk", product)
+    service_impressions_record(
+        request=request, placement=placement, offers=[(offer.service.pk, product_id) for offer in offers]
+    )
     return ""
