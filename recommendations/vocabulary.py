@@ -29,6 +29,16 @@ class Placement(models.TextChoices):
     CONFIRMATION = "confirmation", "Confirmation: customers who bought this also bought"
     EMAIL_POST_PURCHASE = "email_post_purchase", "E-mail: after the purchase"
     EMAIL_ABANDONED_CART = "email_abandoned_cart", "E-mail: abandoned cart"
+    # Personal (recommendations.selectors.personal): the visitor's own history.
+    PRODUCT_RECENT = "product_recent", "Product page: recently viewed"
+    CART_RECENT = "cart_recent", "Cart: recently viewed"
+    HOME_RECENT = "home_recent", "Home page: recently viewed"
+    HOME_FOR_YOU = "home_for_you", "Home page: recommended for you"
+    HOME_BESTSELLERS = "home_bestsellers", "Home page: today's best sellers (first visit)"
+    HOME_UPGRADE = "home_upgrade", "Home page: upgrade what you own"
+    ACCOUNT_INSPIRED = "account_inspired", "My account: inspired by your orders"
+    EMAIL_UPGRADE = "email_upgrade", "E-mail: upgrade what you own"
+    EMAIL_RESTOCK = "email_restock", "E-mail: time to restock"
 
 
 class Source(models.TextChoices):
@@ -41,6 +51,7 @@ class Source(models.TextChoices):
     UPGRADE = "upgrade", "Curated upgrade"
     LADDER = "ladder", "Tier ladder"
     BUNDLE = "bundle", "Bundle"
+    HISTORY = "history", "The customer's own history (viewed, or bought and used up)"
 
 
 # The sources that say "goes with this product" (as opposed to fallbacks and upgrades):
