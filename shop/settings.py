@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication: a signed-in customer's holdout group follows them across devices.
     "recommendations.measurement.middleware.HoldoutMiddleware",
+    # Writes a guest's "Recently viewed" cookie after the page (no session needed for it).
+    "recommendations.personal.middleware.RecentlyViewedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Answers 429 before a rate-limited view runs (see ABUSE AND LIMITS).
@@ -372,6 +374,8 @@ REVIEW_LINK_MAX_AGE_DAYS = env.int("REVIEW_LINK_MAX_AGE_DAYS", default=60)
 # your orders" and the first visit's best sellers this many.
 RECOMMENDATIONS_RECENTLY_VIEWED_LIMIT = env.int("RECOMMENDATIONS_RECENTLY_VIEWED_LIMIT", default=6)
 RECOMMENDATIONS_RECENTLY_VIEWED_KEEP = env.int("RECOMMENDATIONS_RECENTLY_VIEWED_KEEP", default=20)
+# A guest's views are kept in a signed cookie this long after their last new view.
+RECOMMENDATIONS_RECENTLY_VIEWED_COOKIE_DAYS = env.int("RECOMMENDATIONS_RECENTLY_VIEWED_COOKIE_DAYS", default=180)
 RECOMMENDATIONS_PERSONAL_LIMIT = env.int("RECOMMENDATIONS_PERSONAL_LIMIT", default=4)
 # A purchase or a view counts half as much for "Recommended for you" after this many days.
 RECOMMENDATIONS_PERSONAL_HALF_LIFE_DAYS = env.float("RECOMMENDATIONS_PERSONAL_HALF_LIFE_DAYS", default=45)

@@ -10,8 +10,9 @@ module at call time so that whatever the claim checks, these e-mails are checked
   customers when they bought it once (`recommendations.personal.intervals`). The item and one
   complement; one reminder per last purchase (buying it again starts a new cycle).
 
-Who is written to: addresses with orders that count, not opted out (the same rule as the
-other follow-ups, re-checked by the claim), and not in the holdout group: a customer's stored
+Who is written to: addresses with orders that count that agreed to marketing e-mail and
+have not withdrawn it (`selectors._consented`, the same rule as the other follow-ups,
+re-checked by the claim), and not in the holdout group: a customer's stored
 group (`CustomerGroup`) when they have an account, else the group of their latest order. What
 is offered comes from the one selection service (`selectors.personal`), with its guards.
 Each run looks at most BATCH_SIZE addresses; a due e-mail stays due for LATE_LIMIT_DAYS.
@@ -204,9 +205,11 @@ def restocks_due(*, now: datetime) -> list[RestockDue]:
         FollowUp.objects.filter(kind=FollowUp.Kind.RESTOCK, order_id__in=[last_order[key] for key, _ in candidates])
         .values_list("order_id", "product_id")
     )
-    opted_out = _without_consent_among({key[0] for key, _ in candidates})
+    without_consent = _without_consent_among({key[0] for key, _ in candidates})
     candidates = [
-        (key, due_at) for key, due_at in candidates if (last_order[key], key[1]) not in reminded and key[0] not in opted_out
+        (key, due_at)
+        for key, due_at in candidates
+        if (last_order[key], key[1]) not in reminded and key[0] not in without_consent
     ][:BATCH_SIZE]
     emails = {key[0] for key, _ in candidates}
     skipped, accounts = held_out(emails), _accounts(emails)

@@ -9,6 +9,7 @@ class PersonalConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from . import checks  # noqa: F401 - registers the system checks
         from .receivers import merge_viewed_on_login
 
         # A guest's recently viewed products follow them into their account.

@@ -1,26 +1,42 @@
-"""Reading a customer's history back: what they viewed (the session for guests, `ViewedProduct`
-for customers) and what they bought (their orders that count). Reads only, memoised on the
-request so the blocks of one page share them."""
+"""Reading a customer's history back: what they viewed (a signed cookie for guests,
+`ViewedProduct` for customers) and what they bought (their orders that count). Reads only,
+memoised on the request so the blocks of one page share them.
+
+A guest's views live in the browser, not in the shop: a signed cookie (VIEWED_COOKIE) holding
+at most RECOMMENDATIONS_RECENTLY_VIEWED_KEEP (product id, time) pairs, newest first. So a
+browsing guest costs no session and no row (a first visit writes nothing, issue 12), and the
+list survives sessions as long as the cookie does. Signing keeps a visitor from planting ids
+in it by hand; a value that does not verify, has expired or does not parse reads as no views.
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Max, Q
+from django.utils.http import base36_to_int, int_to_base36
 
 from shop.orders.models import Order, OrderLine
 
 from .models import ViewedProduct
 
-# The session key of a guest's recently viewed products: [[product id, POSIX time], …],
-# newest first.
-SESSION_VIEWED = "rec_viewed"
+# The guest's cookie: "<id>.<POSIX seconds>" pairs in base 36, joined by "-", newest first
+# (about 11 characters a view). The salt names the encoding: a new one gets a new salt, and
+# cookies written in the old one then read as empty instead of being misread.
+VIEWED_COOKIE = "rec_viewed"
+VIEWED_COOKIE_SALT = "personal.viewed.v1"
 # Distinct products read back from a customer's orders, the most recently bought first.
 BOUGHT_LIMIT = 200
 
+_TIE = timedelta(milliseconds=1)
+# Product ids fit a signed 64-bit column: a larger one never reaches a query.
+_MAX_ID = 2**63 - 1
+
 _VIEWED_MEMO = "_rec_viewed"
 _BOUGHT_MEMO = "_rec_bought"
+# Set when the page read a guest's cookie: the response then varies on it.
+_READ_COOKIE = "_rec_viewed_read_cookie"
 
 Visits = tuple[tuple[int, datetime], ...]
 
@@ -46,21 +62,46 @@ class History:
         return [pid for pid, _ in self.bought]
 
 
-def session_viewed(session) -> Visits:
-    """A guest's views as stored in the session; anything malformed is left out (a session is
-    data from an earlier release, or a hand-edited cookie with the signed-cookie backend)."""
-    raw = session.get(SESSION_VIEWED) if session is not None else None
-    if not isinstance(raw, list):
+def viewed_cookie_value(visits: Visits) -> str:
+    """The cookie's (unsigned) value for these views, newest first."""
+    return "-".join(f"{int_to_base36(pid)}.{int_to_base36(int(when.timestamp()))}" for pid, when in visits)
+
+
+def viewed_from_cookie_value(value: str | None) -> Visits:
+    """The views in a cookie's (verified) value; items that do not parse, repeats and
+    anything beyond the cap are left out.
+
+    The list's order is the truth: views in the same second (the cookie keeps whole
+    seconds) read as a millisecond apart, newest first, so a merge at login keeps them in
+    the order they were seen."""
+    if not isinstance(value, str):
         return ()
     visits, seen = [], set()
-    for item in raw[: settings.RECOMMENDATIONS_RECENTLY_VIEWED_KEEP]:
-        if not (isinstance(item, list | tuple) and len(item) == 2):
+    for item in value.split("-")[: settings.RECOMMENDATIONS_RECENTLY_VIEWED_KEEP]:
+        pid, _, stamp = item.partition(".")
+        try:
+            pid, when = base36_to_int(pid), datetime.fromtimestamp(base36_to_int(stamp), tz=UTC)
+        except (ValueError, OverflowError, OSError):
             continue
-        pid, stamp = item
-        if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 and isinstance(stamp, int | float) and pid not in seen:
-            seen.add(pid)
-            visits.append((pid, datetime.fromtimestamp(stamp, tz=UTC)))
+        if not 0 < pid <= _MAX_ID or pid in seen:
+            continue
+        if visits and when >= visits[-1][1]:
+            when = visits[-1][1] - _TIE
+        seen.add(pid)
+        visits.append((pid, when))
     return tuple(visits)
+
+
+def viewed_cookie_max_age() -> int:
+    return settings.RECOMMENDATIONS_RECENTLY_VIEWED_COOKIE_DAYS * 24 * 60 * 60
+
+
+def cookie_viewed(request) -> Visits:
+    """A guest's views as their browser sent them back (no query)."""
+    value = request.get_signed_cookie(
+        VIEWED_COOKIE, default=None, salt=VIEWED_COOKIE_SALT, max_age=viewed_cookie_max_age()
+    )
+    return viewed_from_cookie_value(value)
 
 
 def viewed_by(*, user) -> Visits:
@@ -98,13 +139,22 @@ def _user(request):
 
 def viewed_for_request(request) -> Visits:
     """The visitor's recently viewed products: the account's when signed in, else the
-    session's. Reading never creates a session."""
+    cookie's."""
     memo = request.__dict__.get(_VIEWED_MEMO)
     if memo is None:
         user = _user(request)
-        memo = viewed_by(user=user) if user else session_viewed(getattr(request, "session", None))
+        if user is not None:
+            memo = viewed_by(user=user)
+        else:
+            memo = cookie_viewed(request)
+            request.__dict__[_READ_COOKIE] = True
         request.__dict__[_VIEWED_MEMO] = memo
     return memo
+
+
+def read_viewed_cookie(request) -> bool:
+    """Whether this request's page was built from the guest's cookie."""
+    return bool(request.__dict__.get(_READ_COOKIE))
 
 
 def remember_viewed(request, visits: Visits) -> None:

@@ -1,4 +1,5 @@
-"""A signed-in customer's recently viewed products. Guests keep theirs in the session."""
+"""A signed-in customer's recently viewed products. Guests keep theirs in a signed cookie
+(`history.VIEWED_COOKIE`)."""
 
 from django.conf import settings
 from django.db import models

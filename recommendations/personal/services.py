@@ -3,26 +3,44 @@
 Who gets a write:
 
 - bots get none (`measurement.holdout.is_bot`, the same rule as the experiment), nor do
-  staff previews;
+  staff previews: no row, no cookie;
 - a signed-in customer: one upsert of (customer, product, now), and, when the view adds a
   product to a full list, one delete of the oldest rows beyond the cap;
-- a guest: the list lives in their session, and is written only to a session that exists
-  already (the request came with a valid session cookie) or that this request is saving
-  anyway (something else modified it). A first-time visitor without a cookie gets no session
-  from a product view alone; their views count from the moment the visit has a session (an
-  add to cart, a sign-in, or whatever else the shop keeps in it). Viewing the product that is
-  already the newest changes nothing and writes nothing.
+- a guest: no database write and no session at all. The list lives in a signed cookie
+  (`history.VIEWED_COOKIE`); a view updates it on the request, and `RecentlyViewedMiddleware`
+  writes the new cookie on the response (`viewed_cookie_finish`). Viewing the product that
+  is already the newest changes nothing and sends no cookie.
+
+At login the cookie's views move onto the account (`viewed_merge_at_login`, from the
+`user_logged_in` signal) and the response clears the cookie: the account's list is the one
+read from then on, and a shared computer keeps no trace of it once they sign out.
 """
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from catalog.models import Product
 from recommendations.measurement.holdout import is_bot
 
-from .history import SESSION_VIEWED, Visits, forget_viewed, remember_viewed, session_viewed, viewed_for_request
+from .history import (
+    VIEWED_COOKIE,
+    VIEWED_COOKIE_SALT,
+    Visits,
+    cookie_viewed,
+    forget_viewed,
+    read_viewed_cookie,
+    remember_viewed,
+    viewed_cookie_max_age,
+    viewed_cookie_value,
+    viewed_for_request,
+)
 from .models import ViewedProduct
+
+# What the response must do with the guest's cookie: the views to write, or _CLEAR.
+_COOKIE_PENDING = "_rec_viewed_pending"
+_CLEAR = object()
 
 
 def _recorded(request) -> bool:
@@ -59,33 +77,50 @@ def _record_for_customer(request, *, user, product_id: int, now) -> None:
 
 
 def _record_for_guest(request, *, product_id: int, now) -> None:
-    session = getattr(request, "session", None)
-    if session is None:
-        return
-    before = session_viewed(session)  # loads the session: a stale cookie's key is dropped here
+    before = viewed_for_request(request)
     if before and before[0][0] == product_id:
-        return
-    if session.session_key is None and not session.modified:
         return
     after = ((product_id, now), *((pid, when) for pid, when in before if pid != product_id))
     after = after[: settings.RECOMMENDATIONS_RECENTLY_VIEWED_KEEP]
-    session[SESSION_VIEWED] = _stored(after)
     remember_viewed(request, after)
+    request.__dict__[_COOKIE_PENDING] = after
 
 
-def _stored(visits: Visits) -> list[list]:
-    return [[pid, round(when.timestamp(), 3)] for pid, when in visits]
+def viewed_cookie_set(*, response, visits: Visits) -> None:
+    """Put a guest's views in the response's signed cookie."""
+    response.set_signed_cookie(
+        VIEWED_COOKIE,
+        viewed_cookie_value(visits),
+        salt=VIEWED_COOKIE_SALT,
+        max_age=viewed_cookie_max_age(),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def viewed_cookie_finish(*, request, response) -> None:
+    """After the view: write the cookie a guest's view changed, or clear the one merged at
+    login. A page built from the cookie varies on it (no shared cache may serve one guest's
+    list to another)."""
+    pending = request.__dict__.pop(_COOKIE_PENDING, None)
+    if pending is not None or read_viewed_cookie(request):
+        patch_vary_headers(response, ("Cookie",))
+    if pending is _CLEAR:
+        response.delete_cookie(VIEWED_COOKIE, samesite="Lax")
+    elif pending is not None:
+        viewed_cookie_set(response=response, visits=pending)
 
 
 def viewed_merge_at_login(*, request, user) -> int:
-    """Move the guest's recently viewed products (from the session) onto the account: each
-    product's later view wins, the cap is applied, the session's list is dropped. Returns how
-    many views were brought in."""
-    session = getattr(request, "session", None)
-    visits = session_viewed(session)
+    """Move the guest's recently viewed products (from their cookie) onto the account: each
+    product's later view wins, the cap is applied, and the response clears the cookie.
+    Returns how many views were brought in."""
+    visits = cookie_viewed(request)
+    if VIEWED_COOKIE in request.COOKIES:
+        request.__dict__[_COOKIE_PENDING] = _CLEAR
+    forget_viewed(request)
     if not visits:
-        if session is not None and SESSION_VIEWED in session:
-            del session[SESSION_VIEWED]
         return 0
     ids = [pid for pid, _ in visits]
     with transaction.atomic():
@@ -107,8 +142,6 @@ def viewed_merge_at_login(*, request, user) -> int:
                 newer, update_conflicts=True, unique_fields=["user", "product"], update_fields=["viewed_at"]
             )
         viewed_trim(user=user)
-    del session[SESSION_VIEWED]
-    forget_viewed(request)
     return len(newer)
 
 

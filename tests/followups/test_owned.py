@@ -1,6 +1,6 @@
 """Follow-ups about what a customer owns: the upgrade offer (once, some months after buying a
-lower tier) and the restock reminder (at the customer's own interval), with consent, the
-holdout and the unsubscribe link as every follow-up."""
+lower tier) and the restock reminder (at the customer's own interval), only to addresses that
+agreed to marketing e-mail, with the holdout and the unsubscribe link as every follow-up."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -28,6 +28,7 @@ from tests.factories import (
     UpgradeFactory,
     UserFactory,
 )
+from tests.followups.conftest import agree_to_marketing
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +39,15 @@ def ago(days: float):
     return NOW - timedelta(days=days)
 
 
-def buy(product, *, days_ago: float, email="ada@example.com", user=None, group=Order.Group.TREATMENT, status=Order.Status.SHIPPED):
+def buy(
+    product, *, days_ago: float, email="ada@example.com", user=None, group=Order.Group.TREATMENT,
+    status=Order.Status.SHIPPED, consent=True,
+):
+    """An order for the product; `consent`: the marketing box was ticked at its checkout."""
     order = OrderFactory(email=email, user=user, placed_at=ago(days_ago), status=status, rec_group=group)
     OrderLineFactory(order=order, product=product)
+    if consent:
+        agree_to_marketing(email)
     return order
 
 
@@ -124,6 +131,15 @@ def test_no_upgrade_email_to_an_address_that_unsubscribed(toasters):
     buy(two, days_ago=122)
     opt_out(email="ADA@example.com")
 
+    assert upgrade_offers_send_due(now=NOW).sent == 0
+    assert not FollowUp.objects.exists()
+
+
+def test_no_upgrade_email_to_a_customer_who_never_agreed_to_marketing(toasters):
+    two, _ = toasters
+    buy(two, days_ago=122, consent=False)
+
+    assert upgrades_due(now=NOW) == []
     assert upgrade_offers_send_due(now=NOW).sent == 0
     assert not FollowUp.objects.exists()
 
@@ -246,6 +262,15 @@ def test_no_restock_reminder_in_the_holdout_after_an_opt_out_or_for_something_no
 
     assert restocks_send_due(now=ago(4)).sent == 0
     assert not FollowUp.objects.exists()
+
+
+def test_no_restock_reminder_to_a_customer_who_never_agreed_to_marketing(descaler):
+    product, _ = descaler
+    for days in (95, 65, 35):
+        buy(product, days_ago=days, consent=False)
+
+    assert restocks_due(now=ago(4)) == []
+    assert restocks_send_due(now=ago(4)).sent == 0
 
 
 def test_an_item_no_longer_on_sale_is_not_claimed(descaler):
