@@ -6,8 +6,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
+from shop.cart.models import CartLine
 from shop.orders.models import Order
 from tests.factories import CategoryFactory, ComplementFactory, ProductFactory, UserFactory
 from tests.recommendations.conftest import publish_pairs
@@ -69,6 +71,10 @@ def test_a_guest_sees_what_they_viewed_and_keeps_it_after_signing_in(live_server
     recent = page.locator('[data-rec-block="product_recent"]')
     expect(recent.get_by_role("heading", name="Recently viewed")).to_be_visible()
     expect(recent.locator(".rec-card-name")).to_have_text(["Zinc Lantern"])  # never the page's own product
+    # Kept in the browser: a signed, http-only cookie, and no session on the server.
+    cookies = {cookie["name"]: cookie for cookie in context.cookies()}
+    assert cookies["rec_viewed"]["httpOnly"] and cookies["rec_viewed"]["sameSite"] == "Lax"
+    assert "sessionid" not in cookies and not Session.objects.exists()
 
     # The home page now has them, newest first, and recommends what goes with them.
     page.goto(live_server.url + "/")
@@ -86,6 +92,7 @@ def test_a_guest_sees_what_they_viewed_and_keeps_it_after_signing_in(live_server
     page.locator(".auth-card").get_by_role("button", name="Log in").click()
     page.goto(live_server.url + "/cart/")
     expect(page.locator('[data-rec-block="cart_recent"] .rec-card-name')).to_have_text(["Stoneware Teapot", "Zinc Lantern"])
+    assert "rec_viewed" not in {cookie["name"] for cookie in context.cookies()}  # moved onto the account
     context.close()
 
     # And on another device too.
@@ -138,6 +145,7 @@ def test_recommended_for_you_after_a_purchase(live_server, browser, tea_shop):
     # One click adds a recommendation, credited to the block.
     for_you.get_by_role("button", name="Add Knitted Tea Cosy to cart").click()
     expect(page.locator(".message-success")).to_contain_text("Knitted Tea Cosy")
+    assert CartLine.objects.get(product=cosy).rec_placement == "home_for_you"
 
     # My account: inspired by the order.
     page.goto(live_server.url + "/accounts/orders/")
