@@ -1,4 +1,5 @@
 import pytest
+from celery._state import _set_task_join_will_block
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +37,12 @@ def stripe_standin(settings):
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     yield standin
     standin.stop()
+
+
+@pytest.fixture(autouse=True)
+def _celery_may_join_results():
+    """Celery's eager mode sets a process-wide "joining would block" flag around each task
+    and puts back what it found; tasks run eagerly on several threads at once (the race
+    tests) can leave it set, and every later result.get() then refuses to wait."""
+    yield
+    _set_task_join_will_block(False)
