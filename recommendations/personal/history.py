@@ -29,6 +29,7 @@ VIEWED_COOKIE_SALT = "personal.viewed.v1"
 # Distinct products read back from a customer's orders, the most recently bought first.
 BOUGHT_LIMIT = 200
 
+# How far apart two views read back from the same second are (`viewed_from_cookie_value`).
 _TIE = timedelta(milliseconds=1)
 # Product ids fit a signed 64-bit column: a larger one never reaches a query.
 _MAX_ID = 2**63 - 1
