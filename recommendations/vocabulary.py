@@ -34,6 +34,16 @@ class Placement(models.TextChoices):
     PRODUCT_SERVICE = "product_service", "Product page: service add-ons"
     CART_SERVICE = "cart_service", "Cart: service add-ons"
     CHECKOUT_SERVICE = "checkout_service", "Checkout: service add-ons"
+    # Personal (recommendations.selectors.personal): the visitor's own history.
+    PRODUCT_RECENT = "product_recent", "Product page: recently viewed"
+    CART_RECENT = "cart_recent", "Cart: recently viewed"
+    HOME_RECENT = "home_recent", "Home page: recently viewed"
+    HOME_FOR_YOU = "home_for_you", "Home page: recommended for you"
+    HOME_BESTSELLERS = "home_bestsellers", "Home page: today's best sellers (first visit)"
+    HOME_UPGRADE = "home_upgrade", "Home page: upgrade what you own"
+    ACCOUNT_INSPIRED = "account_inspired", "My account: inspired by your orders"
+    EMAIL_UPGRADE = "email_upgrade", "E-mail: upgrade what you own"
+    EMAIL_RESTOCK = "email_restock", "E-mail: time to restock"
 
 
 class Source(models.TextChoices):
@@ -47,6 +57,7 @@ class Source(models.TextChoices):
     LADDER = "ladder", "Tier ladder"
     BUNDLE = "bundle", "Bundle"
     SERVICE = "service", "Service add-on"
+    HISTORY = "history", "The customer's own history (viewed, or bought and used up)"
 
 
 # The sources that say "goes with this product" (as opposed to fallbacks and upgrades):

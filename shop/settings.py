@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "recommendations.copurchase",
     "recommendations.measurement",
     "recommendations.followups",
+    "recommendations.personal",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication: a signed-in customer's holdout group follows them across devices.
     "recommendations.measurement.middleware.HoldoutMiddleware",
+    # Writes a guest's "Recently viewed" cookie after the page (no session needed for it).
+    "recommendations.personal.middleware.RecentlyViewedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Answers 429 before a rate-limited view runs (see ABUSE AND LIMITS).
@@ -295,6 +298,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recommendations.followups.tasks.send_review_request_emails",
         "schedule": crontab(minute=45),
     },
+    # Daily, in the morning: a due e-mail stays due for a week (followups.selectors.LATE_LIMIT_DAYS).
+    "followups-upgrade-offers": {
+        "task": "recommendations.followups.tasks.send_upgrade_offer_emails",
+        "schedule": crontab(hour=10, minute=20),
+    },
+    "followups-restock": {
+        "task": "recommendations.followups.tasks.send_restock_emails",
+        "schedule": crontab(hour=10, minute=40),
+    },
     # Enforces RECOMMENDATIONS_ATTRIBUTION_DAYS on cart lines (see measurement.services).
     "measurement-expire-rec-origins": {
         "task": "recommendations.measurement.tasks.expire_rec_origins",
@@ -397,6 +409,21 @@ BUNDLE_MAX_DISCOUNT_PERCENT = Decimal(env("BUNDLE_MAX_DISCOUNT_PERCENT", default
 REVIEWS_PER_PAGE = env.int("REVIEWS_PER_PAGE", default=5)
 # The signed link in the "How was it?" e-mail lets a guest review for this many days.
 REVIEW_LINK_MAX_AGE_DAYS = env.int("REVIEW_LINK_MAX_AGE_DAYS", default=60)
+
+# Personal blocks (recommendations.selectors.personal): "Recently viewed" shows this many of
+# the RECOMMENDATIONS_RECENTLY_VIEWED_KEEP kept per visitor; "Recommended for you", "Inspired by
+# your orders" and the first visit's best sellers this many.
+RECOMMENDATIONS_RECENTLY_VIEWED_LIMIT = env.int("RECOMMENDATIONS_RECENTLY_VIEWED_LIMIT", default=6)
+RECOMMENDATIONS_RECENTLY_VIEWED_KEEP = env.int("RECOMMENDATIONS_RECENTLY_VIEWED_KEEP", default=20)
+# A guest's views are kept in a signed cookie this long after their last new view.
+RECOMMENDATIONS_RECENTLY_VIEWED_COOKIE_DAYS = env.int("RECOMMENDATIONS_RECENTLY_VIEWED_COOKIE_DAYS", default=180)
+RECOMMENDATIONS_PERSONAL_LIMIT = env.int("RECOMMENDATIONS_PERSONAL_LIMIT", default=4)
+# A purchase or a view counts half as much for "Recommended for you" after this many days.
+RECOMMENDATIONS_PERSONAL_HALF_LIFE_DAYS = env.float("RECOMMENDATIONS_PERSONAL_HALF_LIFE_DAYS", default=45)
+# "Upgrade what you own": offered for a product bought this many days ago (home page and one
+# e-mail), and on the home page for this many days after that.
+RECOMMENDATIONS_UPGRADE_AFTER_DAYS = env.int("RECOMMENDATIONS_UPGRADE_AFTER_DAYS", default=120)
+RECOMMENDATIONS_UPGRADE_OFFER_DAYS = env.int("RECOMMENDATIONS_UPGRADE_OFFER_DAYS", default=60)
 
 # CHECKOUT AND ORDERS
 # The bank-transfer payment provider shows these on the confirmation page and e-mail.

@@ -20,10 +20,10 @@ class OptOutAdmin(admin.ModelAdmin):
 
 @admin.register(FollowUp)
 class FollowUpAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "kind", "status", "email", "order", "cart")
+    list_display = ("created_at", "kind", "status", "email", "order", "cart", "product")
     list_filter = ("kind", "status")
     search_fields = ("email", "order__number")
-    list_select_related = ("order", "cart")
+    list_select_related = ("order", "cart", "product")
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.timesince import timesince
 
 from catalog.images import product_image_urls
 from catalog.models import Product
@@ -90,6 +91,35 @@ def send_post_purchase(*, order, recommendations) -> None:
             "bought": [line.name for line in order.lines.all() if line.parent_id is None],  # items, not services
             "items": items,
             "name": order.shipping_name.split(" ")[0] if order.shipping_name else "",
+        },
+    )
+
+
+def send_upgrade_offer(*, to: str, offer) -> None:
+    """"Upgrade what you own": one offer (a `selectors.personal.UpgradeOffer`)."""
+    _send(
+        template="upgrade_offer",
+        to=to,
+        context={
+            "owned": offer.owned.name,
+            "bought_ago": offer.bought_ago,
+            "items": [recommended_item(offer.upgrade, placement=Placement.EMAIL_UPGRADE)],
+            "price_delta": offer.upgrade.price_delta,
+        },
+    )
+
+
+def send_restock(*, to: str, item: Recommendation, complement: Recommendation | None, last_bought_at) -> None:
+    """"Time to restock": the consumable and one thing that goes with it."""
+    restocked = recommended_item(item, placement=Placement.EMAIL_RESTOCK)
+    _send(
+        template="restock",
+        to=to,
+        context={
+            "item": restocked,
+            "item_list": [restocked],
+            "items": [recommended_item(complement, placement=Placement.EMAIL_RESTOCK)] if complement else [],
+            "bought_ago": timesince(last_bought_at, depth=1),
         },
     )
 

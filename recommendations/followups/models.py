@@ -30,6 +30,10 @@ class FollowUp(models.Model):
         POST_PURCHASE = "post_purchase", "After purchase"
         ABANDONED_CART = "abandoned_cart", "Abandoned cart"
         REVIEW_REQUEST = "review_request", "How was it? (review request)"
+        # About what the customer owns (followups.owned): once per product owned, and once per
+        # purchase of a consumable.
+        UPGRADE = "upgrade", "Upgrade what you own"
+        RESTOCK = "restock", "Time to restock"
 
     class Status(models.TextChoices):
         SENT = "sent", "Sent"
@@ -43,9 +47,12 @@ class FollowUp(models.Model):
     cart = models.ForeignKey("cart.Cart", null=True, blank=True, related_name="followups", on_delete=models.SET_NULL)
     # The cart's updated_at when it was found idle: one reminder per abandoned state of a cart.
     cart_idle_since = models.DateTimeField(null=True, blank=True)
-    product_ids = models.JSONField(
-        default=list, blank=True, help_text="Products the e-mail recommended (or, asking for reviews, asked about)."
+    # Upgrade and restock: the product the e-mail is about (owned, or to restock); a restock
+    # reminder's order is the customer's last purchase of it.
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, related_name="+", on_delete=models.SET_NULL
     )
+    product_ids = models.JSONField(default=list, blank=True, help_text="Products the e-mail recommended (or, asking for reviews, asked about).")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -59,6 +66,12 @@ class FollowUp(models.Model):
                 fields=["cart", "cart_idle_since"],
                 condition=Q(kind="abandoned_cart"),
                 name="one_reminder_per_idle_cart",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "product"], condition=Q(kind="upgrade"), name="one_upgrade_offer_per_owned_product"
+            ),
+            models.UniqueConstraint(
+                fields=["order", "product"], condition=Q(kind="restock"), name="one_restock_reminder_per_purchase"
             ),
         ]
         indexes = [models.Index(fields=["kind", "email", "created_at"])]

@@ -9,7 +9,7 @@ read fresh from the database (`products`).
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,6 +36,9 @@ class Candidate:
     pitch: str = ""
     partner: Partner | None = None  # the statistics (support, confidence, lift, …) of a computed partner
     category_name: str = ""
+    # The candidate's own substitutes (see `ProductCandidates.substitute_ids`): a block that
+    # holds it holds none of them.
+    substitute_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ class ProductCandidates:
     upgrades: tuple[Candidate, ...] = ()
     excluded_ids: frozenset[int] = field(default_factory=frozenset)
     ladder: LadderInfo | None = None
+    # Products mostly bought *instead of* this one (alternatives: they share partners but
+    # rarely an order). Never offered beside it, nor beside each other in one block.
+    substitute_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def sibling_ids(self) -> frozenset[int]:
@@ -74,8 +80,13 @@ class ProductCandidates:
 _local_candidates = LocalLRU(limit=4096, timeout=settings.RECOMMENDATIONS_CACHE_TIMEOUT)
 
 
+# The layout of the cached values: bumped whenever `ProductCandidates` or `Candidate` gains a
+# field, so a new release never unpickles an older release's entries (missing attributes).
+CANDIDATES_LAYOUT = 2
+
+
 def _key(generation: tuple[int, int], product_id: int) -> str:
-    return f"recommendations:candidates:{generation[0]}:{generation[1]}:{product_id}"
+    return f"recommendations:candidates:v{CANDIDATES_LAYOUT}:{generation[0]}:{generation[1]}:{product_id}"
 
 
 def candidates_for_many(product_ids: Iterable[int]) -> dict[int, ProductCandidates]:
@@ -172,7 +183,41 @@ def build_candidates(product_ids: list[int]) -> dict[int, ProductCandidates]:
             excluded_ids=frozenset(excluded[pid]),
             ladder=ladder,
         )
-    return result
+    return _with_substitutes(result)
+
+
+def substitutes_for_many(product_ids: set[int]) -> dict[int, frozenset[int]]:
+    """The products mostly bought instead of each of `product_ids` (only those that have
+    any), for the block guard (`guards.BlockRules`).
+
+    The hook for the statistical substitute detector (two products that share partners but
+    rarely an order), which will be computed by the nightly snapshot and read here, with the
+    rest of the cached candidates, so the request path does not change. Until then there
+    are none: the guard works from the tier ladders and the fallbacks' categories alone."""
+    return {}
+
+
+def _with_substitutes(entries: dict[int, ProductCandidates]) -> dict[int, ProductCandidates]:
+    """Each entry and each of its candidates with their substitutes."""
+    ids = set(entries) | {c.product_id for entry in entries.values() for c in (*entry.complements, *entry.upgrades)}
+    substitutes = substitutes_for_many(ids) if ids else {}
+    if not substitutes:
+        return entries
+
+    def mark(candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+        return tuple(
+            replace(c, substitute_ids=substitutes[c.product_id]) if c.product_id in substitutes else c for c in candidates
+        )
+
+    return {
+        pid: replace(
+            entry,
+            complements=mark(entry.complements),
+            upgrades=mark(entry.upgrades),
+            substitute_ids=substitutes.get(pid, frozenset()),
+        )
+        for pid, entry in entries.items()
+    }
 
 
 def _exclusions(product_ids: list[int]) -> dict[int, set[int]]:

@@ -6,15 +6,17 @@ One function per page (product page, cart, checkout, confirmation, e-mails throu
 1. the cached candidates of the anchors (`candidates`), in their staff-then-statistics
    order, ranked across a whole basket by `rank_basket`;
 2. fresh rows for those candidates and the guards (`products.fresh_products`, `guards`):
-   `_take` walks the ranking and keeps the first items that pass;
+   `guards.take` walks the ranking and keeps the first items that pass the guards and the
+   block rules (no two tiers of a ladder, best sellers of a category or substitutes);
 3. display data for what is shown, read once (`products.display_products`);
 4. the results, built from those objects: `Recommendation`s, with their reasons (`reasons`).
 
 Each placement reads its products in one query plus the display reads, whatever the pool.
+The personal placements (home page, My account, recently viewed, the e-mails about what a
+customer owns) are built the same way in `personal` and `owned`, and exported from here.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,90 +24,30 @@ from django.conf import settings
 from catalog.models import Product
 from recommendations.bundles import BundleInfo, bundles_for_product
 from recommendations.caching import pinned_generation
-from recommendations.copurchase.selectors import Partner
 from recommendations.selectors.candidates import Candidate, ProductCandidates, candidates_for_many
-from recommendations.selectors.guards import blocked_ids, recommendable, upgrade_allowed
+from recommendations.selectors.guards import blocked_ids, first_upgrade, recommendable, take, upgrade_allowed
+from recommendations.selectors.personal import (  # noqa: F401 (the personal placements, exported from here)
+    AccountRecommendations,
+    HomeRecommendations,
+    account_recommendations,
+    home_recommendations,
+    recently_viewed,
+    restock_items,
+)
+from recommendations.selectors.owned import UpgradeOffer, owned_upgrades  # noqa: F401 (exported from here)
 from recommendations.selectors.products import FreshProduct, display_products, fresh_products
-from recommendations.selectors.reasons import reason_for
-from recommendations.selectors.tier_chart import TierChart, tier_chart
+from recommendations.selectors.results import (  # noqa: F401 (the results, exported from here)
+    ZERO,
+    AlsoBought,
+    BundleOffer,
+    CartRecommendations,
+    FrequentlyBoughtTogether,
+    ProductPageRecommendations,
+    Recommendation,
+    recommendation_for,
+)
+from recommendations.selectors.tier_chart import tier_chart
 from recommendations.vocabulary import COMPLEMENT_SOURCES, Source
-
-ZERO = Decimal("0.00")
-
-
-# Results ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """One recommended product, with why it is shown (reason) and its statistics (partner)."""
-
-    product: Product
-    source: Source
-    anchor_id: int
-    reason: str
-    pitch: str = ""
-    partner: Partner | None = None
-    # How many of the anchors (cart lines) it complements.
-    complements_count: int = 1
-    price_delta: Decimal | None = None
-
-    @property
-    def product_id(self) -> int:
-        return self.product.pk
-
-
-@dataclass(frozen=True)
-class FrequentlyBoughtTogether:
-    anchor: Product
-    items: list[Recommendation]
-
-    @property
-    def products(self) -> list[Product]:
-        return [self.anchor, *(item.product for item in self.items)]
-
-    @property
-    def total(self) -> Decimal:
-        return sum((product.price for product in self.products), ZERO)
-
-
-@dataclass(frozen=True)
-class BundleOffer:
-    bundle: BundleInfo
-    lines: list[tuple[Product, int]]
-
-    @property
-    def price(self) -> Decimal:
-        return sum((product.price * quantity for product, quantity in self.lines), ZERO)
-
-    @property
-    def saving(self) -> Decimal:
-        return self.bundle.discount_on(self.price)
-
-    @property
-    def final_price(self) -> Decimal:
-        return self.price - self.saving
-
-
-@dataclass(frozen=True)
-class ProductPageRecommendations:
-    upgrade: Recommendation | None = None
-    fbt: FrequentlyBoughtTogether | None = None
-    tier_chart: TierChart | None = None
-    bundle: BundleOffer | None = None
-
-
-@dataclass(frozen=True)
-class CartRecommendations:
-    complete: list[Recommendation] = field(default_factory=list)
-    upgrades: dict[int, Recommendation] = field(default_factory=dict)  # cart line id → upgrade
-    shipping_fillers: list[Recommendation] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class AlsoBought:
-    anchor: Product
-    items: list[Recommendation]
 
 
 # The order ----------------------------------------------------------------------------------
@@ -134,37 +76,6 @@ def rank_basket(anchor_ids: Sequence[int], candidates: dict[int, ProductCandidat
     return [(best[pid][1], max(len(complemented.get(pid, ())), 1)) for pid in ranked]
 
 
-def _take(candidates: Iterable[Candidate], fresh: Mapping[int, FreshProduct], *, blocked: set[int], limit: int) -> list[Candidate]:
-    """The first `limit` candidates, in their order, that pass the guards."""
-    taken = []
-    for candidate in candidates:
-        if len(taken) >= limit:
-            break
-        if recommendable(fresh.get(candidate.product_id), blocked=blocked):
-            taken.append(candidate)
-            blocked = blocked | {candidate.product_id}
-    return taken
-
-
-def _first_upgrade(upgrades: Iterable[Candidate], fresh: Mapping[int, FreshProduct], *, blocked: set[int], current_price: Decimal) -> Candidate | None:
-    """The first upgrade that passes the guards and the price rule."""
-    for candidate in upgrades:
-        offered = fresh.get(candidate.product_id)
-        if recommendable(offered, blocked=blocked) and upgrade_allowed(offered, current_price=current_price):
-            return candidate
-    return None
-
-
-def _recommendation(
-    candidate: Candidate, product: Product, *, anchor_name: str | None = None, count: int = 1, price_delta: Decimal | None = None
-) -> Recommendation:
-    return Recommendation(
-        product=product, source=candidate.source, anchor_id=candidate.anchor_id,
-        reason=reason_for(candidate, anchor_name=anchor_name), pitch=candidate.pitch, partner=candidate.partner,
-        complements_count=count, price_delta=price_delta,
-    )
-
-
 def _bundle_lines(bundles: list[BundleInfo], fresh: Mapping[int, FreshProduct]) -> BundleInfo | None:
     """The first bundle whose every item is available in its quantity."""
     for bundle in bundles:
@@ -190,7 +101,7 @@ def product_page_recommendations(
         bundles = bundles_for_product(product.pk)
     in_cart = set(cart_product_ids)
     ladder = entry.ladder
-    blocked = {product.pk} | in_cart | set(entry.excluded_ids) | shown
+    blocked = {product.pk} | in_cart | set(entry.excluded_ids) | entry.substitute_ids | shown
     extra = {product.pk} | {c.product_id for c in entry.upgrades}
     extra |= set(ladder.product_ids) if ladder else set()
     extra |= {pid for bundle in bundles for pid in bundle.product_ids}
@@ -198,14 +109,14 @@ def product_page_recommendations(
     fresh = fresh_products(set(ranked) | extra, user=user)
     current = fresh.get(product.pk) or product
 
-    upgrade = _first_upgrade(entry.upgrades, fresh, blocked=blocked, current_price=current.price)
+    upgrade = first_upgrade(entry.upgrades, fresh, blocked=blocked, current_price=current.price)
     if upgrade is not None:
         shown.add(upgrade.product_id)
         blocked.add(upgrade.product_id)
 
     fbt: list[Candidate] = []
     if current.is_active and current.stock > 0:
-        fbt = _take(entry.complements, fresh, blocked=blocked | entry.sibling_ids, limit=settings.RECOMMENDATIONS_PRODUCT_PAGE_LIMIT)
+        fbt = take(entry.complements, fresh, blocked=blocked | entry.sibling_ids, limit=settings.RECOMMENDATIONS_PRODUCT_PAGE_LIMIT)
         shown.update(candidate.product_id for candidate in fbt)
 
     bundle = _bundle_lines(bundles, fresh)
@@ -220,11 +131,11 @@ def product_page_recommendations(
     anchor = products.get(product.pk) or product
     return ProductPageRecommendations(
         upgrade=(
-            _recommendation(upgrade, products[upgrade.product_id], price_delta=products[upgrade.product_id].price - anchor.price)
+            recommendation_for(upgrade, products[upgrade.product_id], price_delta=products[upgrade.product_id].price - anchor.price)
             if upgrade else None
         ),
         fbt=(
-            FrequentlyBoughtTogether(anchor=anchor, items=[_recommendation(c, products[c.product_id]) for c in fbt])
+            FrequentlyBoughtTogether(anchor=anchor, items=[recommendation_for(c, products[c.product_id]) for c in fbt])
             if fbt else None
         ),
         tier_chart=tier_chart(ladder, products, current=anchor) if ladder else None,
@@ -250,27 +161,35 @@ def basket_recommendations(
     ranked = rank_basket(product_ids, candidates)
     blocked = blocked_ids(product_ids, candidates) | set(exclude_ids) | shown
     fresh = fresh_products({c.product_id for c, _ in ranked if c.product_id not in blocked} | set(product_ids), user=user)
-    picks: list[tuple[Candidate, int]] = []
-    for candidate, count in ranked:
-        if len(picks) >= limit:
-            break
-        offered = fresh.get(candidate.product_id)
-        if not recommendable(offered, blocked=blocked):
-            continue
-        if (min_price is not None and offered.price < min_price) or (max_price is not None and offered.price > max_price):
-            continue
-        picks.append((candidate, count))
-        blocked.add(offered.pk)
+
+    def in_range(product: FreshProduct) -> bool:
+        return (min_price is None or product.price >= min_price) and (max_price is None or product.price <= max_price)
+
+    picks = _take_rows(ranked, fresh, blocked=blocked, limit=limit, accept=in_range)
     products = display_products(fresh, [candidate.product_id for candidate, _ in picks])
     named = name_anchor and len(product_ids) > 1
     items = [
-        _recommendation(
+        recommendation_for(
             candidate, products[candidate.product_id], count=count, anchor_name=_name(fresh, candidate.anchor_id) if named else None
         )
         for candidate, count in picks
     ]
     shown.update(item.product_id for item in items)
     return items
+
+
+def _take_rows(
+    rows: Iterable[tuple[Candidate, int]],
+    fresh: Mapping[int, FreshProduct],
+    *,
+    blocked: set[int],
+    limit: int,
+    accept: Callable[[FreshProduct], bool] = lambda product: True,
+) -> list[tuple[Candidate, int]]:
+    """`guards.take` for a basket's ranking (rows of candidate and count), one block."""
+    accepted = [(c, n) for c, n in rows if c.product_id in fresh and accept(fresh[c.product_id])]
+    counts = {c.product_id: n for c, n in accepted}
+    return [(c, counts[c.product_id]) for c in take((c for c, _ in accepted), fresh, blocked=blocked, limit=limit)]
 
 
 def _name(fresh: Mapping[int, FreshProduct], product_id: int) -> str | None:
@@ -301,25 +220,22 @@ def cart_recommendations(
         entry = candidates.get(line.product_id)
         if entry is None:
             continue
-        upgrade = _first_upgrade(entry.upgrades, fresh, blocked=taken | set(entry.excluded_ids), current_price=line.product.price)
+        upgrade = first_upgrade(entry.upgrades, fresh, blocked=taken | set(entry.excluded_ids), current_price=line.product.price)
         if upgrade is not None:
             upgrades[line.pk] = (upgrade, line.product)
             taken.add(upgrade.product_id)
 
     blocked = blocked_ids(anchor_ids, candidates) | taken
     limit, filler_limit = settings.RECOMMENDATIONS_CART_LIMIT, settings.RECOMMENDATIONS_SHIPPING_FILLERS
-    available = [(candidate, count) for candidate, count in ranked if recommendable(fresh.get(candidate.product_id), blocked=blocked)]
-    complete = available[:limit]
+    complete = _take_rows(ranked, fresh, blocked=blocked, limit=limit)
     used = {candidate.product_id for candidate, _ in complete}
     fillers: list[tuple[Candidate, int]] = []
     if free_shipping_gap > 0:
         # Items whose price closes the gap; complements of the basket before fallbacks.
-        fillers = [
-            (candidate, count) for candidate, count in available
-            if candidate.product_id not in used and fresh[candidate.product_id].price >= free_shipping_gap
-        ]
-        fillers.sort(key=lambda row: row[0].source not in COMPLEMENT_SOURCES)
-        fillers = fillers[:filler_limit]
+        closing = sorted(ranked, key=lambda row: row[0].source not in COMPLEMENT_SOURCES)
+        fillers = _take_rows(
+            closing, fresh, blocked=blocked | used, limit=filler_limit, accept=lambda product: product.price >= free_shipping_gap
+        )
 
     offered = used | {candidate.product_id for candidate, _ in fillers} | {upgrade.product_id for upgrade, _ in upgrades.values()}
     products = display_products(fresh, offered)
@@ -328,12 +244,12 @@ def cart_recommendations(
 
     def recommendation(candidate: Candidate, count: int) -> Recommendation:
         anchor_name = names.get(candidate.anchor_id) if len(anchor_ids) > 1 else None
-        return _recommendation(candidate, products[candidate.product_id], anchor_name=anchor_name, count=count)
+        return recommendation_for(candidate, products[candidate.product_id], anchor_name=anchor_name, count=count)
 
     return CartRecommendations(
         complete=[recommendation(*row) for row in complete],
         upgrades={
-            line_id: _recommendation(
+            line_id: recommendation_for(
                 upgrade, products[upgrade.product_id], price_delta=products[upgrade.product_id].price - current.price
             )
             for line_id, (upgrade, current) in upgrades.items()
@@ -355,7 +271,7 @@ def upgrade_targets(*, product: Product) -> list[Recommendation]:
     ]
     products = display_products(fresh, [c.product_id for c in allowed])
     return [
-        _recommendation(c, products[c.product_id], price_delta=products[c.product_id].price - product.price) for c in allowed
+        recommendation_for(c, products[c.product_id], price_delta=products[c.product_id].price - product.price) for c in allowed
     ]
 
 
@@ -383,10 +299,10 @@ def also_bought(*, product_ids: Sequence[int], user=None, limit: int | None = No
         return None
     blocked = blocked_ids(product_ids, candidates)
     fresh = fresh_products({c.product_id for c in entry.complements if c.product_id not in blocked} | {anchor_id}, user=user)
-    picks = _take(entry.complements, fresh, blocked=blocked, limit=limit or settings.RECOMMENDATIONS_CART_LIMIT)
+    picks = take(entry.complements, fresh, blocked=blocked, limit=limit or settings.RECOMMENDATIONS_CART_LIMIT)
     if not picks:
         return None
     products = display_products(fresh, {anchor_id} | {c.product_id for c in picks})
     # An anchor no longer on sale is still named: it is what the customer bought.
     anchor = products.get(anchor_id) or Product.objects.get(pk=anchor_id)
-    return AlsoBought(anchor=anchor, items=[_recommendation(c, products[c.product_id], anchor_name=anchor.name) for c in picks])
+    return AlsoBought(anchor=anchor, items=[recommendation_for(c, products[c.product_id], anchor_name=anchor.name) for c in picks])

@@ -43,6 +43,9 @@ class FreshProduct:
     # so it is read fresh with the rest.
     rating_average: Decimal | None = None
     rating_count: int = 0
+    category_id: int | None = None
+    # The tier ladder it belongs to, if any: a block never holds two tiers of one ladder.
+    ladder_id: int | None = None
     # Signed-in customers only: they have bought it in an order that counts.
     bought_before: bool = False
 
@@ -61,11 +64,16 @@ _local_display = LocalLRU(limit=4096, timeout=DISPLAY_TIMEOUT)
 def fresh_products(ids: Iterable[int], *, user=None) -> dict[int, FreshProduct]:
     """The active products among `ids`, in one query."""
     fresh = Product.objects.active().filter(pk__in=set(ids))
-    fields = ["pk", "name", "price", "stock", "is_active", "is_consumable", "updated_at", "rating_average", "rating_count"]
+    fields = [
+        "pk", "name", "price", "stock", "is_active", "is_consumable", "updated_at", "rating_average", "rating_count",
+        "category_id", "ladder_tier__ladder_id",
+    ]
+    names = [*fields[:-1], "ladder_id"]
     if user is not None and user.is_authenticated:
         fresh = fresh.annotate(bought_before=Exists(counted_purchases(user=user).filter(product_id=OuterRef("pk"))))
         fields.append("bought_before")
-    return {row[0]: FreshProduct(*row) for row in fresh.values_list(*fields)}
+        names.append("bought_before")
+    return {row[0]: FreshProduct(**dict(zip(names, row, strict=True))) for row in fresh.values_list(*fields)}
 
 
 def _display_key(product_id: int, updated_at) -> str:

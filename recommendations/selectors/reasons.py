@@ -1,7 +1,7 @@
 """Why a recommendation is shown, in words for the shopper."""
 
 from recommendations.selectors.candidates import Candidate
-from recommendations.vocabulary import Source
+from recommendations.vocabulary import COMPLEMENT_SOURCES, Source
 
 
 def percent(value) -> int:
@@ -23,3 +23,13 @@ def reason_for(candidate: Candidate, *, anchor_name: str | None = None) -> str:
     if candidate.source in (Source.UPGRADE, Source.LADDER):
         return candidate.pitch
     return ""
+
+
+def reason_for_history(candidate: Candidate, *, anchor_name: str | None, bought: bool) -> str:
+    """"Goes with your Classic 2-Slice Toaster" (bought), "Goes with the Everyday Kettle you
+    viewed"; a fallback keeps its own reason ("Popular in Kitchen")."""
+    if candidate.source not in COMPLEMENT_SOURCES:
+        return reason_for(candidate)
+    if not anchor_name:
+        return "Goes with something you bought" if bought else "Goes with something you looked at"
+    return f"Goes with your {anchor_name}" if bought else f"Goes with the {anchor_name} you viewed"

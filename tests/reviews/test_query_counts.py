@@ -69,6 +69,9 @@ def test_the_product_page_costs_the_same_with_3_reviews_or_40(client, django_ass
     HelpfulVote.objects.create(review=reviews[0], voter="session:someone")
     # A first visit writes nothing; a visitor who starts a cart has a session, so their votes are looked up.
     client.post(reverse("cart:add"), {"product": ProductFactory().pk, "quantity": 1})
+    # They looked at another product first: every page measured has the same "Recently viewed"
+    # block (its items come from the visitor's cookie), whichever they see first.
+    client.get(ProductFactory().get_absolute_url())
 
     assert queries(client, few.get_absolute_url()) == queries(client, many.get_absolute_url())
     # Anonymous, warm: the reviews section adds two queries (the page of reviews, the visitor's votes).
