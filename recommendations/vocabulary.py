@@ -29,6 +29,17 @@ class Placement(models.TextChoices):
     CONFIRMATION = "confirmation", "Confirmation: customers who bought this also bought"
     EMAIL_POST_PURCHASE = "email_post_purchase", "E-mail: after the purchase"
     EMAIL_ABANDONED_CART = "email_abandoned_cart", "E-mail: abandoned cart"
+    # The same blocks served by the JSON API (a headless front end, a mobile app), each under
+    # its own name so the dashboard shows what the API earned.
+    API_PRODUCT_FBT = "api_product_fbt", "API: frequently bought together"
+    API_PRODUCT_TIERS = "api_product_tiers", "API: tier chart"
+    API_PRODUCT_UPGRADE = "api_product_upgrade", "API: upgrade offer"
+    API_PRODUCT_BUNDLE = "api_product_bundle", "API: bundle"
+    API_CART_COMPLETE = "api_cart_complete", "API: cart, complete your purchase"
+    API_CART_UPGRADE = "api_cart_upgrade", "API: cart line upgrade"
+    API_CART_SHIPPING = "api_cart_shipping", "API: cart, free-delivery fillers"
+    API_CHECKOUT_ADDONS = "api_checkout_addons", "API: checkout add-ons"
+    API_ALSO_BOUGHT = "api_also_bought", "API: customers who bought this also bought"
 
 
 class Source(models.TextChoices):

@@ -31,8 +31,15 @@ class ClickTarget:
     shown_to: str = ""  # the visitor key of the page the link was on ("" in e-mails)
 
 
+def click_token(
+    *, product_id: int, placement: str, source: str, anchor_id: int | None = None, shown_to: str = ""
+) -> str:
+    """The signed payload of a click link (the JSON API hands it out as is)."""
+    return signing.dumps([product_id, placement, source, anchor_id, shown_to], salt=_SALT, compress=True)
+
+
 def click_url(*, product_id: int, placement: str, source: str, anchor_id: int | None = None, shown_to: str = "") -> str:
-    token = signing.dumps([product_id, placement, source, anchor_id, shown_to], salt=_SALT, compress=True)
+    token = click_token(product_id=product_id, placement=placement, source=source, anchor_id=anchor_id, shown_to=shown_to)
     return reverse("measurement:click", kwargs={"token": token})
 
 

@@ -1,9 +1,16 @@
-"""What the current request brings to the placements: whether the visitor sees
-recommendations at all (the holdout), who they are, what is in their cart, and a memo the
-blocks of one page share."""
+"""What the current request brings to the placements, and each page's placements for it.
 
+Whether the visitor sees recommendations at all (the holdout), who they are, what is in
+their cart, and a memo the blocks of one page share. The `*_for_request` functions are
+what the template tags and the JSON API both call, so a page and an API client see the
+same items by the same rules: the holdout gets nothing, and the blocks of one page (or
+of one API response) never repeat an item.
+"""
+
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from recommendations.selectors import placements
 from shop.cart.selectors import cart_product_ids
 from shop.orders.models import REC_GROUP_SESSION_KEY, Order
 
@@ -52,3 +59,53 @@ def request_cart_product_ids(request) -> set[int]:
         session_key = getattr(getattr(request, "session", None), "session_key", None)
         state.cart_product_ids = cart_product_ids(user=request_user(request), session_key=session_key)
     return state.cart_product_ids
+
+
+# Each page's placements for this visitor --------------------------------------------------
+
+
+def product_page_for_request(request, *, product) -> placements.ProductPageRecommendations | None:
+    """The product page's blocks (upgrade, FBT, tier chart, bundle) for this visitor, or None
+    for the holdout. Read once per request and product: the page's tags share it."""
+    if not recommendations_enabled(request):
+        return None
+    state = request_state(request)
+    key = ("product", product.pk)
+    if key not in state.results:
+        state.results[key] = placements.product_page_recommendations(
+            product=product,
+            cart_product_ids=request_cart_product_ids(request),
+            user=request_user(request),
+            shown=state.shown,
+        )
+    return state.results[key]
+
+
+def cart_page_for_request(request, *, lines: Sequence, free_shipping_gap) -> placements.CartRecommendations | None:
+    """The cart's blocks (line upgrades, "Complete your purchase", gap fillers) for these
+    lines, or None for the holdout and an empty cart. Read once per request."""
+    if not lines or not recommendations_enabled(request):
+        return None
+    state = request_state(request)
+    if "cart" not in state.results:
+        state.results["cart"] = placements.cart_recommendations(
+            lines=lines, free_shipping_gap=free_shipping_gap or 0, user=request_user(request), shown=state.shown
+        )
+    return state.results["cart"]
+
+
+def checkout_addons_for_request(request, *, product_ids: Sequence[int] = ()) -> list[placements.Recommendation]:
+    """Cheap add-ons for the basket (`product_ids` in cart order, else the visitor's cart);
+    nothing for the holdout."""
+    if not recommendations_enabled(request):
+        return []
+    product_ids = list(product_ids) or sorted(request_cart_product_ids(request))
+    return placements.checkout_addons(product_ids=product_ids, user=request_user(request), shown=request_state(request).shown)
+
+
+def also_bought_for_request(request, *, product_ids: Sequence[int]) -> placements.AlsoBought | None:
+    """"Customers who bought X also bought" for products bought (an order's); None for the
+    holdout or when there is nothing to offer."""
+    if not recommendations_enabled(request):
+        return None
+    return placements.also_bought(product_ids=product_ids, user=request_user(request))

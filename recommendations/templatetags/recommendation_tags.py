@@ -1,6 +1,7 @@
 """Recommendation blocks for the storefront templates. Each tag fetches through one
-selector (memoised per request, so the blocks of a page share one read and never repeat
-an item) and hands a dict to its inclusion template; holdout visitors get nothing.
+selector (`recommendations.selectors.request`: memoised per request, so the blocks of a
+page share one read and never repeat an item; nothing for the holdout) and hands a dict to
+its inclusion template. The JSON API calls the same selectors.
 
     {% load recommendation_tags %}
     Product page:  {% product_upgrade_offer product %} {% frequently_bought_together product %} {% tier_chart product %}
@@ -11,14 +12,15 @@ an item) and hands a dict to its inclusion template; holdout visitors get nothin
 from django import template
 
 from catalog.templatetags.catalog_tags import money
-from recommendations.selectors import placements
 from recommendations.selectors.request import (
+    also_bought_for_request,
+    cart_page_for_request,
+    checkout_addons_for_request,
+    product_page_for_request,
     recommendations_enabled,
-    request_cart_product_ids,
-    request_state,
-    request_user,
 )
 from recommendations.vocabulary import Placement, Source
+from shop.cart.pricing import free_shipping_progress
 
 register = template.Library()
 
@@ -30,18 +32,9 @@ def _base(context, **values) -> dict:
 
 def _product_page(context, product):
     request = context.get("request")
-    if request is None or product is None or not recommendations_enabled(request):
+    if request is None or product is None:
         return None
-    state = request_state(request)
-    key = ("product", product.pk)
-    if key not in state.results:
-        state.results[key] = placements.product_page_recommendations(
-            product=product,
-            cart_product_ids=request_cart_product_ids(request),
-            user=request_user(request),
-            shown=state.shown,
-        )
-    return state.results[key]
+    return product_page_for_request(request, product=product)
 
 
 @register.inclusion_tag("recommendations/partials/upgrade_offer.html", takes_context=True)
@@ -69,19 +62,12 @@ def tier_chart(context, product):
 
 def _cart_page(context):
     request = context.get("request")
-    lines = context.get("lines") or []
-    totals = context.get("totals")
-    if request is None or not lines or not recommendations_enabled(request):
+    if request is None:
         return None
-    state = request_state(request)
-    if "cart" not in state.results:
-        state.results["cart"] = placements.cart_recommendations(
-            lines=lines,
-            free_shipping_gap=totals.free_shipping_gap if totals else 0,
-            user=request_user(request),
-            shown=state.shown,
-        )
-    return state.results["cart"]
+    totals = context.get("totals")
+    return cart_page_for_request(
+        request, lines=context.get("lines") or [], free_shipping_gap=totals.free_shipping_gap if totals else 0
+    )
 
 
 @register.inclusion_tag("recommendations/partials/shipping_bar.html", takes_context=True)
@@ -93,11 +79,8 @@ def cart_shipping_bar(context):
         return {}
     totals = context.get("totals")
     recs = _cart_page(context)
-    progress = 100
-    if totals is not None and totals.free_shipping_threshold > 0 and totals.free_shipping_gap > 0:
-        progress = int((totals.free_shipping_threshold - totals.free_shipping_gap) * 100 / totals.free_shipping_threshold)
     return _base(
-        context, totals=totals, progress=max(0, min(progress, 100)),
+        context, totals=totals, progress=free_shipping_progress(totals) if totals is not None else 100,
         fillers=recs.shipping_fillers if recs else [], placement=Placement.CART_SHIPPING,
     )
 
@@ -118,11 +101,9 @@ def cart_complete_purchase(context):
 def checkout_addons(context):
     request = context.get("request")
     items = []
-    if request is not None and recommendations_enabled(request):
+    if request is not None:
         lines = context.get("lines") or []
-        product_ids = [line.product_id for line in lines] or sorted(request_cart_product_ids(request))
-        state = request_state(request)
-        items = placements.checkout_addons(product_ids=product_ids, user=request_user(request), shown=state.shown)
+        items = checkout_addons_for_request(request, product_ids=[line.product_id for line in lines])
     return _base(context, items=items, placement=Placement.CHECKOUT_ADDONS)
 
 
@@ -130,9 +111,8 @@ def checkout_addons(context):
 def also_bought(context, order):
     request = context.get("request")
     result = None
-    if request is not None and order is not None and recommendations_enabled(request):
-        product_ids = [line.product_id for line in order.lines.all()]
-        result = placements.also_bought(product_ids=product_ids, user=request_user(request))
+    if request is not None and order is not None:
+        result = also_bought_for_request(request, product_ids=[line.product_id for line in order.lines.all()])
     return _base(context, result=result, placement=Placement.CONFIRMATION)
 
 

@@ -5,15 +5,7 @@ from shop.http import post_and_redirect_back
 
 from .forms import AddToCartForm, RemoveLineForm, UpdateLineForm
 from .selectors import cart_overview
-from .services import (
-    CartError,
-    RecOrigin,
-    cart_add_product,
-    cart_get_for_request,
-    cart_get_or_create_for_request,
-    cart_remove_line,
-    cart_set_quantity,
-)
+from .services import cart_add_for_visitor, cart_get_for_change, cart_get_for_request, cart_remove_line, cart_set_quantity
 
 
 @require_safe
@@ -22,39 +14,22 @@ def detail(request):
     return render(request, "cart/detail.html", {"overview": overview, "lines": overview.lines, "totals": overview.totals})
 
 
-def add_to_visitors_cart(request, *, product, quantity: int = 1, origin: RecOrigin | None = None) -> None:
-    """Add `product` to the visitor's cart (created if need be); shared by every
-    single-product "Add to cart" (the product page's, a recommendation's). Raises CartError."""
-    # Refused before a cart (and a session) is created for the visitor.
-    if not product.is_available:
-        raise CartError(f"Sorry, “{product.name}” can't be added: it's not available right now.")
-    cart_add_product(cart=cart_get_or_create_for_request(request), product=product, quantity=quantity, origin=origin)
-
-
 @require_POST
 def add(request):
     form = AddToCartForm(request.POST)
 
     def change(data) -> str:
         product, quantity = data["product"], data["quantity"]
-        add_to_visitors_cart(request, product=product, quantity=quantity, origin=form.origin())
+        cart_add_for_visitor(request=request, product=product, quantity=quantity, origin=form.origin())
         return f"Added {quantity} × “{product.name}” to your cart."
 
     return post_and_redirect_back(request, form, change)
 
 
-def _visitors_cart(request):
-    """The visitor's cart, for a change to one of its lines."""
-    cart = cart_get_for_request(request)
-    if cart is None:
-        raise CartError("That item is not in your cart.")
-    return cart
-
-
 @require_POST
 def update(request):
     def change(data) -> str:
-        line = cart_set_quantity(cart=_visitors_cart(request), line_id=data["line"], quantity=data["quantity"])
+        line = cart_set_quantity(cart=cart_get_for_change(request), line_id=data["line"], quantity=data["quantity"])
         return f"Updated “{line.product.name}” to {line.quantity}."
 
     return post_and_redirect_back(request, UpdateLineForm(request.POST), change)
@@ -63,7 +38,7 @@ def update(request):
 @require_POST
 def remove(request):
     def change(data) -> str:
-        line = cart_remove_line(cart=_visitors_cart(request), line_id=data["line"])
+        line = cart_remove_line(cart=cart_get_for_change(request), line_id=data["line"])
         return f"Removed “{line.product.name}” from your cart."
 
     return post_and_redirect_back(request, RemoveLineForm(request.POST), change)
