@@ -7,6 +7,8 @@ from django.conf import settings
 
 from catalog.images import image_urls, product_image_urls
 from recommendations.measurement.clicks import click_token
+from recommendations.vocabulary import Source
+from shop.cart.origin import rec_origin_sign
 
 
 def money(value) -> str:
@@ -155,7 +157,8 @@ def tier_chart(request, chart, *, anchor_id: int, placement: str, source: str) -
     }
 
 
-def bundle(request, offer) -> dict:
+def bundle(request, offer, *, anchor_id: int, placement: str) -> dict:
+    """A bundle offer; its token is the page's bundle form's signed origin (api.origins)."""
     return {
         "id": offer.bundle.bundle_id,
         "name": offer.bundle.name,
@@ -163,4 +166,5 @@ def bundle(request, offer) -> dict:
         "price": money(offer.price),
         "saving": money(offer.saving),
         "final_price": money(offer.final_price),
+        "token": rec_origin_sign(placement=placement, source=Source.BUNDLE, anchor_id=anchor_id),
     }

@@ -124,13 +124,18 @@ class CartOut(Schema):
 QUANTITY = {"minimum": 1, "maximum": 99}
 
 
+def rec_token_field(what: str):
+    return Field(
+        None, max_length=500,
+        description=f"The `token` of {what}, so the add is credited to the recommendation (within 7 days of "
+        "being shown). Without a valid one the add happens all the same, credited to nothing.",
+    )
+
+
 class CartAddIn(Schema):
     product: int
     quantity: int = Field(1, json_schema_extra=QUANTITY)
-    rec_token: str | None = Field(
-        None, max_length=500,
-        description="The `token` of the recommendation the product was added from, so the add is credited to it.",
-    )
+    rec_token: str | None = rec_token_field("the recommendation the product was added from")
 
 
 class CartLineIn(Schema):
@@ -142,16 +147,18 @@ class FbtAddIn(Schema):
     products: list[int] = Field(
         max_length=20, description="What to add: the anchor's id to add it too, and any of the items offered with it."
     )
+    rec_token: str | None = rec_token_field("one of the block's items that is added")
 
 
 class UpgradeIn(Schema):
     line: int = Field(description="The cart line to upgrade.")
     product: int = Field(description="The upgrade offered for it (`upgrades` of /cart/recommendations).")
+    rec_token: str | None = rec_token_field("the upgrade offered for the line")
 
 
 class BundleAddIn(Schema):
     bundle: int
-    anchor: int | None = Field(None, description="The product page the bundle was offered on.")
+    rec_token: str | None = rec_token_field("the bundle offer")
 
 
 # Recommendations ---------------------------------------------------------------------------
@@ -165,7 +172,8 @@ class RecommendationOut(Schema):
     anchor_id: int | None
     price_delta: Money | None = Field(description="Upgrades: the difference in price.")
     token: str = Field(
-        description="Send it to POST /recommendations/clicks when the item is opened, and as `rec_token` when it is added."
+        description="Send it to POST /recommendations/clicks when the item is opened, and as `rec_token` when it is "
+        "added (POST /cart/items, /cart/fbt or /cart/upgrades)."
     )
 
 
@@ -226,6 +234,7 @@ class BundleOfferOut(Schema):
     price: Money
     saving: Money
     final_price: Money
+    token: str = Field(description="Send it as `rec_token` with POST /cart/bundles, so the add is credited to the offer.")
 
 
 class BundleOut(Schema):

@@ -89,17 +89,22 @@ class LineUpgrade:
     line: CartLine
 
 
-def cart_line_upgrade(*, cart: Cart | None, line_id: int, product: Product, placement: Placement) -> LineUpgrade:
+def cart_line_upgrade(
+    *, cart: Cart | None, line_id: int, product: Product, placement: Placement | None, offered_for: int | None = None
+) -> LineUpgrade:
     """Swap a cart line to `product`, which must be an upgrade offered for it right now
     (`upgrade_targets`: the same guards as the offer), keeping the quantity as far as stock
-    allows; the line records the upgrade as its recommendation origin. Raises CartError."""
+    allows. The line records the upgrade as its recommendation origin under `placement`;
+    None records none (an API swap without a valid token), and so does an `offered_for`
+    (the product a signed token names the offer for) other than the line's. Raises CartError."""
     line = CartLine.objects.select_related("product").filter(cart=cart, pk=line_id).first() if cart else None
     if line is None:
         raise CartError("That item is not in your cart.", code="line")
     offer = next((r for r in upgrade_targets(product=line.product) if r.product_id == product.pk), None)
     if offer is None:
         raise CartError(f"“{product.name}” isn't an upgrade we offer for “{line.product.name}”.", code="not_offered")
-    origin = RecOrigin(placement=placement, source=offer.source, anchor_id=line.product_id)
+    credited = placement is not None and offered_for in (None, line.product_id)
+    origin = RecOrigin(placement=placement, source=offer.source, anchor_id=line.product_id) if credited else None
     swapped = cart_swap_line(cart=cart, line_id=line.pk, product=offer.product, origin=origin)
     return LineUpgrade(previous=line.product, upgrade=offer.product, line=swapped)
 

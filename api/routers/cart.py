@@ -3,24 +3,24 @@
 
 Each write validates its input with the pages' own form, calls the pages' own service
 (same stock rules, same caps, all or nothing) and answers with the whole cart as it now is.
-The adds count against the same rate limits as the pages' "Add to cart" buttons
-(settings.RATE_LIMITS, by these URL names).
+A recommendation add is credited to its placement only with the recommendation's signed
+`rec_token` (api.origins); without one it is added all the same. The adds count against
+the same rate limits as the pages' "Add to cart" buttons (settings.RATE_LIMITS, by these
+URL names).
 """
 
 from ninja import Router, Status
 
 from api import presenters
 from api.errors import cart_error, form_error
+from api.origins import origin_for_item, placement_for_fbt, upgrade_claim
 from api.schemas import BundleAddIn, CartAddIn, CartLineIn, CartOut, ErrorOut, FbtAddIn, UpgradeIn
 from recommendations.forms import BundleAddForm, FbtAddForm, UpgradeSwapForm
-from recommendations.measurement.clicks import click_target_load
 from recommendations.services import bundle_add_to_cart, bundle_for_cart, cart_line_upgrade, fbt_add_to_cart
-from recommendations.vocabulary import Placement
 from shop.cart.forms import AddToCartForm, RemoveLineForm, UpdateLineForm
 from shop.cart.selectors import cart_overview
 from shop.cart.services import (
     CartError,
-    RecOrigin,
     cart_add_for_visitor,
     cart_get_for_change,
     cart_get_for_request,
@@ -53,16 +53,6 @@ def _change(request, change) -> dict:
     return _cart(request)
 
 
-def _origin(rec_token: str | None, product) -> RecOrigin | None:
-    """Where a recommendation add came from, from the item's signed token. Like the pages'
-    origin fields, a token that doesn't fit (forged, for another product) is dropped rather
-    than refused: attribution must never stop an add."""
-    target = click_target_load(rec_token) if rec_token else None
-    if target is None or target.product_id != product.pk:
-        return None
-    return RecOrigin(placement=target.placement, source=target.source, anchor_id=target.anchor_id)
-
-
 @router.get("/cart", response=CartOut, url_name="cart")
 def cart(request):
     """The visitor's cart (empty when they have none), with the totals the checkout charges."""
@@ -74,7 +64,7 @@ def cart_add(request, data: CartAddIn):
     """Add a product (to the line already there, if any). The first add makes the cart."""
     cleaned = _valid(AddToCartForm({"product": data.product, "quantity": data.quantity}))
     product = cleaned["product"]
-    origin = _origin(data.rec_token, product)
+    origin = origin_for_item(data.rec_token, product=product)
     return Status(
         201,
         _change(
@@ -104,14 +94,14 @@ def cart_line_remove(request, line_id: int):
 def cart_add_fbt(request, data: FbtAddIn):
     """“Add all / selected to cart” from frequently bought together: the anchor (if listed)
     and the items offered with it, one of each, all or nothing."""
-    cleaned = _valid(
-        FbtAddForm({"anchor": data.anchor, "products": data.products, "mode": "selected", "rec_placement": Placement.API_PRODUCT_FBT})
-    )
+    cleaned = _valid(FbtAddForm({"anchor": data.anchor, "products": data.products, "mode": "selected"}))
+    anchor, partners = cleaned["anchor"], cleaned["partners"]
+    placement = placement_for_fbt(data.rec_token, anchor=anchor, partners=partners)
 
     def change():
         fbt_add_to_cart(
-            cart=cart_get_or_create_for_request(request), anchor=cleaned["anchor"], partners=cleaned["partners"],
-            include_anchor=cleaned["include_anchor"], placement=Placement.API_PRODUCT_FBT,
+            cart=cart_get_or_create_for_request(request), anchor=anchor, partners=partners,
+            include_anchor=cleaned["include_anchor"], placement=placement,
         )
 
     return Status(201, _change(request, change))
@@ -121,11 +111,12 @@ def cart_add_fbt(request, data: FbtAddIn):
 def cart_upgrade_line(request, data: UpgradeIn):
     """Swap a line to an upgrade offered for it, keeping the quantity as far as stock allows."""
     cleaned = _valid(UpgradeSwapForm({"line": data.line, "product": data.product}))
+    placement, offered_for = upgrade_claim(data.rec_token, product=cleaned["product"]) or (None, None)
     return _change(
         request,
         lambda: cart_line_upgrade(
             cart=cart_get_for_request(request), line_id=cleaned["line"], product=cleaned["product"],
-            placement=Placement.API_CART_UPGRADE,
+            placement=placement, offered_for=offered_for,
         ),
     )
 
@@ -133,15 +124,10 @@ def cart_upgrade_line(request, data: UpgradeIn):
 @router.post("/cart/bundles", response={201: CartOut, **ERRORS}, url_name="cart-add-bundle")
 def cart_add_bundle(request, data: BundleAddIn):
     """Add a whole bundle (its saving is applied to the cart's totals)."""
-    cleaned = _valid(BundleAddForm({"bundle": data.bundle, "rec_anchor": data.anchor or ""}))
+    cleaned = _valid(BundleAddForm({"bundle": data.bundle, "rec_origin": data.rec_token or ""}))
 
     def change():
         _, items = bundle_for_cart(bundle_id=cleaned["bundle"])
-        anchor = cleaned["rec_anchor"]
-        bundle_add_to_cart(
-            cart=cart_get_or_create_for_request(request), bundle_items=items,
-            anchor_id=anchor.pk if anchor else None, placement=Placement.API_PRODUCT_BUNDLE,
-        )
+        bundle_add_to_cart(cart=cart_get_or_create_for_request(request), bundle_items=items, origin=cleaned["origin"])
 
     return Status(201, _change(request, change))
-

@@ -93,10 +93,12 @@ def _tier_chart(request, recs, product) -> dict | None:
     )
 
 
-def _bundle(request, recs) -> dict | None:
-    # As on the page, a bundle offer is not counted as an impression: it has no tokens and
-    # is added as a whole (POST /cart/bundles).
-    return presenters.bundle(request, recs.bundle) if recs is not None and recs.bundle is not None else None
+def _bundle(request, recs, product) -> dict | None:
+    # As on the page, a bundle offer is not counted as an impression: it has no items to
+    # click, and is added as a whole (POST /cart/bundles, with the offer's token).
+    if recs is None or recs.bundle is None:
+        return None
+    return presenters.bundle(request, recs.bundle, anchor_id=product.pk, placement=Placement.API_PRODUCT_BUNDLE)
 
 
 @router.get(
@@ -112,7 +114,7 @@ def product_recommendations(request, product_id: int):
         "upgrade": _upgrade(request, recs, product),
         "fbt": _fbt(request, recs),
         "tier_chart": _tier_chart(request, recs, product),
-        "bundle": _bundle(request, recs),
+        "bundle": _bundle(request, recs, product),
     }
 
 
@@ -142,7 +144,7 @@ def product_tiers(request, product_id: int):
 def product_bundle(request, product_id: int):
     """A bundle with this product, its price and its saving (POST /cart/bundles adds it)."""
     product = _anchor(product_id)
-    return {"bundle": _bundle(request, product_page_for_request(request, product=product))}
+    return {"bundle": _bundle(request, product_page_for_request(request, product=product), product)}
 
 
 # Cart, checkout, after the purchase ------------------------------------------------------------

@@ -12,6 +12,7 @@ same placement and nobody can credit one by hand.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.core import signing
@@ -43,9 +44,11 @@ def click_url(*, product_id: int, placement: str, source: str, anchor_id: int | 
     return reverse("measurement:click", kwargs={"token": token})
 
 
-def click_target_load(token: str) -> ClickTarget | None:
+def click_target_load(token: str, *, max_age: timedelta | None = None) -> ClickTarget | None:
+    """The target of a link this shop signed, or None. `max_age`: only a token signed that
+    recently (the JSON API's adds, which a token credits within the attribution window)."""
     try:
-        product_id, placement, source, anchor_id, *rest = signing.loads(token, salt=_SALT)
+        product_id, placement, source, anchor_id, *rest = signing.loads(token, salt=_SALT, max_age=max_age)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     shown_to = rest[0] if rest and isinstance(rest[0], str) else ""

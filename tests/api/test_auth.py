@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from api.tokens import api_token_create
+from recommendations.measurement.holdout import VISITOR_COOKIE
 from recommendations.measurement.models import CustomerGroup, Visitor
 from shop.cart.models import Cart, CartLine
 from tests.api.conftest import HUMAN, App, session_with
@@ -122,16 +123,18 @@ def test_header_clients_need_no_csrf_token():
     assert app.post("/cart/items", {"product": kettle.pk}).status_code == 201
 
 
-def browser_with_session() -> Client:
-    """A browser on one of the shop's pages (with a form): a session cookie and the CSRF cookie."""
+def browser_on_a_page() -> Client:
+    """A browser that has opened one of the shop's pages (with a form): it has the CSRF and
+    visitor cookies, and no session yet (a first visit writes nothing)."""
     browser = Client(enforce_csrf_checks=True, HTTP_USER_AGENT=HUMAN)
     browser.get(ProductFactory().get_absolute_url())
+    assert settings.CSRF_COOKIE_NAME in browser.cookies and settings.SESSION_COOKIE_NAME not in browser.cookies
     return browser
 
 
 def test_a_cookie_write_without_the_csrf_token_is_a_403_and_changes_nothing():
     kettle = ProductFactory()
-    browser = browser_with_session()
+    browser = browser_on_a_page()
 
     response = browser.post("/api/v1/cart/items", {"product": kettle.pk}, content_type="application/json")
 
@@ -142,7 +145,7 @@ def test_a_cookie_write_without_the_csrf_token_is_a_403_and_changes_nothing():
 
 def test_a_cookie_write_with_the_csrf_header_goes_through_and_reads_need_none():
     kettle = ProductFactory()
-    browser = browser_with_session()
+    browser = browser_on_a_page()
     assert browser.get("/api/v1/cart").status_code == 200
 
     response = browser.post(
@@ -150,12 +153,26 @@ def test_a_cookie_write_with_the_csrf_header_goes_through_and_reads_need_none():
         headers={"X-CSRFToken": browser.cookies[settings.CSRF_COOKIE_NAME].value},
     )
 
+    # The add opens the browser's session, as the page's would: a cookie, not a header.
     assert response.status_code == 201
-    assert Cart.objects.get().session_key == browser.cookies[settings.SESSION_COOKIE_NAME].value
+    assert "X-Session-Token" not in response
+    assert Cart.objects.get().session_key == response.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.mark.parametrize("cookie", [settings.CSRF_COOKIE_NAME, VISITOR_COOKIE])
+def test_any_cookie_of_the_shops_pages_makes_a_write_need_the_csrf_token(cookie):
+    kettle = ProductFactory()
+    browser = Client(enforce_csrf_checks=True, HTTP_USER_AGENT=HUMAN)
+    browser.cookies[cookie] = "from-a-page"
+
+    response = browser.post("/api/v1/cart/items", {"product": kettle.pk}, content_type="application/json")
+
+    assert response.status_code == 403 and response.json()["code"] == "csrf_failed"
+    assert not Cart.objects.exists()
 
 
 def test_a_signed_in_customer_on_the_website_uses_their_own_cart_over_the_api(customer):
-    browser = browser_with_session()
+    browser = browser_on_a_page()
     browser.force_login(customer)
     kettle = ProductFactory()
 

@@ -164,11 +164,12 @@ def test_changing_a_line_without_any_cart_is_a_404(app):
 def test_an_api_add_lands_in_the_same_cart_the_cart_page_shows():
     kettle = ProductFactory(name="Enamel Kettle")
     client = Client(HTTP_USER_AGENT=HUMAN)
-    client.get("/")  # the page's first visit makes the session
+    client.get("/")  # a first visit: the visitor cookie, no session yet (the add opens it)
 
     response = client.post("/api/v1/cart/items", {"product": kettle.pk}, content_type="application/json")
 
     assert response.status_code == 201
+    assert settings.SESSION_COOKIE_NAME in response.cookies
     assert "Enamel Kettle" in client.get(reverse("cart:detail")).content.decode()
 
 

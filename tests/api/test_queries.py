@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def shop_with_a_cart_of(lines: int) -> tuple[App, dict]:
     """An app whose cart has `lines` lines, and what each write needs: an FBT anchor and its
-    partner, a bundle, a line with an upgrade, a line to remove, a recommendation's token."""
+    partner, a bundle, a line with an upgrade, a line to remove (the recommendations' tokens
+    are fetched by `warm`)."""
     category = CategoryFactory()
     app = App()
     products = ProductFactory.create_batch(lines, category=category, price=Decimal("10.00"))
@@ -23,13 +24,15 @@ def shop_with_a_cart_of(lines: int) -> tuple[App, dict]:
     anchor, partner = ProductFactory.create_batch(2, category=category)
     ComplementFactory(product=anchor, complement=partner)
     bundle = BundleFactory()
-    for product in ProductFactory.create_batch(2, category=category):
+    bundled = ProductFactory.create_batch(2, category=category)
+    for product in bundled:
         BundleItemFactory(bundle=bundle, product=product)
     for product in products:
         app.post("/cart/items", {"product": product.pk})
     line_ids = [line["id"] for line in app.get("/cart").json()["lines"]]
     return app, {
         "anchor": anchor.pk,
+        "bundled": bundled[0].pk,
         "fbt": {"anchor": anchor.pk, "products": [anchor.pk, partner.pk]},
         "bundle": {"bundle": bundle.pk},
         "upgrade": {"line": line_ids[0], "product": better.pk},
@@ -39,19 +42,25 @@ def shop_with_a_cart_of(lines: int) -> tuple[App, dict]:
 
 def warm(app, data) -> None:
     """The caches as a shop in use has them (the blocks the writes check against), once
-    every product is in place: a curation edit starts them afresh."""
+    every product is in place: a curation edit starts them afresh. The adds carry the
+    tokens the blocks came with, so each write records its recommendation add too."""
     data["token"] = app.get(f"/products/{data['anchor']}/fbt").json()["fbt"]["items"][0]["token"]
-    app.get("/cart/recommendations")
+    data["fbt"]["rec_token"] = data["token"]
+    data["bundle"]["rec_token"] = app.get(f"/products/{data['bundled']}/bundle").json()["bundle"]["token"]
+    upgrades = app.get("/cart/recommendations").json()["upgrades"]
+    data["upgrade"]["rec_token"] = next(u["item"]["token"] for u in upgrades if u["line_id"] == data["upgrade"]["line"])
 
 
 # Each write and the most queries it may take (on SQLite, savepoints included): the cart's
-# locks and writes, the add events measurement records, and the cart read back.
+# locks and writes, the add events measurement records, and the cart read back. A click is
+# the session, the product, whether this visitor's click on this link is already counted (a
+# replayed token counts once), and the event.
 WRITES = {
     "add FBT": (lambda app, data: app.post("/cart/fbt", data["fbt"]), 28),
-    "add bundle": (lambda app, data: app.post("/cart/bundles", data["bundle"]), 28),
+    "add bundle": (lambda app, data: app.post("/cart/bundles", data["bundle"]), 27),
     "upgrade a line": (lambda app, data: app.post("/cart/upgrades", data["upgrade"]), 15),
     "remove a line": (lambda app, data: app.delete(f"/cart/items/{data['remove']}"), 10),
-    "record a click": (lambda app, data: app.post("/recommendations/clicks", {"token": data["token"]}), 3),
+    "record a click": (lambda app, data: app.post("/recommendations/clicks", {"token": data["token"]}), 4),
 }
 
 

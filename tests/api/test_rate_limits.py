@@ -17,10 +17,13 @@ def quantity_in_carts(product) -> int:
     return sum(CartLine.objects.filter(product=product).values_list("quantity", flat=True))
 
 
-def test_page_adds_and_api_adds_of_one_visitor_share_one_counter(small_limits):
+def test_page_adds_and_api_adds_of_one_visitor_share_one_counter(small_limits, caplog):
     product = ProductFactory(stock=50)
     browser = Client(HTTP_USER_AGENT=HUMAN, REMOTE_ADDR="203.0.113.7")
     browser.get(product.get_absolute_url())
+    # A first visit has no session, so the first add (which opens it) is counted by address
+    # only; the per-visitor counter starts with the next one.
+    browser.post(reverse("cart:add"), {"product": product.pk, "quantity": 1})
     allowed = int(small_limits["cart_add"]["session"].split("/")[0])
     for _ in range(allowed - 1):
         browser.post(reverse("cart:add"), {"product": product.pk, "quantity": 1})
@@ -32,7 +35,8 @@ def test_page_adds_and_api_adds_of_one_visitor_share_one_counter(small_limits):
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert refused.json()["code"] == "rate_limited"
     assert refused.json()["message"].startswith("Too many requests for adding to your cart")
-    assert quantity_in_carts(product) == allowed
+    assert quantity_in_carts(product) == 1 + allowed
+    assert "cart_add (per session) refused" in caplog.text  # the visitor's counter, not the address's
 
 
 def test_a_guest_app_is_limited_per_session_and_per_address_like_a_browser(small_limits):

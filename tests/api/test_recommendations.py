@@ -2,13 +2,16 @@
 their reasons, nothing for the holdout, each shown, clicked and added item recorded under
 the placement's API name."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core import signing
 from django.test import Client
 
 from recommendations.measurement.models import Event
 from shop.cart.models import CartLine
+from shop.cart.origin import MAX_AGE as ORIGIN_MAX_AGE
 from tests.api.conftest import HUMAN, App, count_queries, session_with
 from tests.factories import (
     BundleFactory,
@@ -246,6 +249,23 @@ def test_an_add_with_the_items_token_is_credited_to_its_api_placement(app, publi
     assert Event.objects.filter(kind=Event.Kind.ADD, placement="api_product_fbt", product=mug).count() == 1
 
 
+def test_a_forged_or_stale_token_credits_nothing_but_the_add_goes_through(app, publish, monkeypatch):
+    kettle, mug = ProductFactory.create_batch(2)
+    publish({kettle: [(mug, 31, 100, 100)]})
+    token = app.get(f"/products/{kettle.pk}/fbt").json()["fbt"]["items"][0]["token"]
+
+    forged_add = app.post("/cart/items", {"product": mug.pk, "rec_token": forged(token)})
+    # A week later: past the pages' attribution window.
+    real_time = signing.time.time
+    monkeypatch.setattr(signing.time, "time", lambda: real_time() + (ORIGIN_MAX_AGE + timedelta(minutes=1)).total_seconds())
+    stale_add = app.post("/cart/items", {"product": mug.pk, "rec_token": token})
+
+    assert forged_add.status_code == stale_add.status_code == 201
+    assert CartLine.objects.get().quantity == 2
+    assert CartLine.objects.get().rec_placement == ""
+    assert not Event.objects.filter(kind=Event.Kind.ADD).exists()
+
+
 def test_a_token_for_another_product_credits_nothing_but_the_add_goes_through(app, publish):
     kettle, mug, jar = ProductFactory.create_batch(3)
     publish({kettle: [(mug, 31, 100, 100)]})
@@ -272,14 +292,44 @@ def knife_set(publish):
 
 def test_adding_fbt_adds_the_anchor_and_partners_credited_to_the_api(app, knife_set):
     knife, steel, board = knife_set
+    # The block's items carry the signed proof that it was shown (one of them is enough).
+    token = app.get(f"/products/{knife.pk}/fbt").json()["fbt"]["items"][0]["token"]
 
-    response = app.post("/cart/fbt", {"anchor": knife.pk, "products": [knife.pk, steel.pk, board.pk]})
+    response = app.post("/cart/fbt", {"anchor": knife.pk, "products": [knife.pk, steel.pk, board.pk], "rec_token": token})
 
     assert response.status_code == 201
     added = {line.product_id: line for line in CartLine.objects.all()}
     assert set(added) == {knife.pk, steel.pk, board.pk}
     assert added[knife.pk].rec_placement == ""
     assert (added[steel.pk].rec_placement, added[steel.pk].rec_source) == ("api_product_fbt", "curated")
+    assert (added[board.pk].rec_placement, added[board.pk].rec_source) == ("api_product_fbt", "copurchase")
+    assert Event.objects.filter(kind=Event.Kind.ADD, placement="api_product_fbt").count() == 2
+
+
+def forged(token: str) -> str:
+    """The token with its payload changed and its timestamp and signature kept."""
+    payload, rest = token.split(":", 1)
+    return payload[:-2] + ("AA" if not payload.endswith("AA") else "BB") + ":" + rest
+
+
+@pytest.mark.parametrize("proof", ["none", "forged", "another anchor's"])
+def test_an_fbt_add_without_a_valid_token_goes_through_credited_to_nothing(app, knife_set, publish, proof):
+    knife, steel, board = knife_set
+    kettle, mug = ProductFactory.create_batch(2)
+    publish({knife: [(board, 31, 100, 200)], kettle: [(mug, 31, 100, 100)]})
+    token = app.get(f"/products/{knife.pk}/fbt").json()["fbt"]["items"][0]["token"]
+    tokens = {
+        "none": None,
+        "forged": forged(token),
+        "another anchor's": app.get(f"/products/{kettle.pk}/fbt").json()["fbt"]["items"][0]["token"],
+    }
+
+    response = app.post("/cart/fbt", {"anchor": knife.pk, "products": [steel.pk, board.pk], "rec_token": tokens[proof]})
+
+    assert response.status_code == 201
+    assert sorted(CartLine.objects.values_list("product_id", flat=True)) == sorted([steel.pk, board.pk])
+    assert set(CartLine.objects.values_list("rec_placement", flat=True)) == {""}
+    assert not Event.objects.filter(kind=Event.Kind.ADD).exists()
 
 
 def test_adding_fbt_with_a_product_not_offered_adds_nothing(app, knife_set):
@@ -310,12 +360,36 @@ def test_a_line_is_upgraded_to_the_offered_upgrade_keeping_its_quantity(app):
     better = ProductFactory(price=Decimal("25.00"))
     UpgradeFactory(product=kettle, upgrade=better)
     line_id = app.post("/cart/items", {"product": kettle.pk, "quantity": 2}).json()["lines"][0]["id"]
+    [offer] = app.get("/cart/recommendations").json()["upgrades"]
 
-    response = app.post("/cart/upgrades", {"line": line_id, "product": better.pk})
+    response = app.post("/cart/upgrades", {"line": line_id, "product": better.pk, "rec_token": offer["item"]["token"]})
 
     assert response.status_code == 200
     line = CartLine.objects.get()
     assert (line.product_id, line.quantity, line.rec_placement, line.rec_anchor_id) == (better.pk, 2, "api_cart_upgrade", kettle.pk)
+
+
+@pytest.mark.parametrize("proof", ["none", "forged", "another product's offer"])
+def test_an_upgrade_without_a_valid_token_is_made_but_credited_to_nothing(app, proof):
+    kettle, toaster = ProductFactory(price=Decimal("20.00")), ProductFactory(price=Decimal("21.00"))
+    better = ProductFactory(price=Decimal("25.00"))
+    UpgradeFactory(product=kettle, upgrade=better)
+    UpgradeFactory(product=toaster, upgrade=better)
+    line_id = app.post("/cart/items", {"product": toaster.pk}).json()["lines"][0]["id"]
+    [offer] = app.get("/cart/recommendations").json()["upgrades"]
+    tokens = {
+        "none": None,
+        "forged": forged(offer["item"]["token"]),
+        # The same upgrade, offered on the kettle's page: not the line's product.
+        "another product's offer": app.get(f"/products/{kettle.pk}/upgrade").json()["item"]["token"],
+    }
+
+    response = app.post("/cart/upgrades", {"line": line_id, "product": better.pk, "rec_token": tokens[proof]})
+
+    assert response.status_code == 200
+    line = CartLine.objects.get(pk=line_id)
+    assert (line.product_id, line.rec_placement) == (better.pk, "")
+    assert not Event.objects.filter(kind=Event.Kind.ADD).exists()
 
 
 def test_an_upgrade_that_is_not_offered_is_refused_and_the_line_kept(app):
@@ -334,12 +408,34 @@ def test_a_bundle_is_added_whole_and_its_saving_applied(app):
     bundle = BundleFactory(discount_value=Decimal("10"))
     BundleItemFactory(bundle=bundle, product=teapot)
     BundleItemFactory(bundle=bundle, product=cup, quantity=2)
+    token = app.get(f"/products/{teapot.pk}/bundle").json()["bundle"]["token"]
 
-    response = app.post("/cart/bundles", {"bundle": bundle.pk, "anchor": teapot.pk})
+    response = app.post("/cart/bundles", {"bundle": bundle.pk, "rec_token": token})
 
     assert response.status_code == 201
     assert response.json()["totals"]["discount"] == "3.00"
-    assert CartLine.objects.get(product=cup).rec_placement == "api_product_bundle"
+    lines = {line.product_id: line for line in CartLine.objects.all()}
+    assert (lines[cup.pk].rec_placement, lines[cup.pk].rec_source, lines[cup.pk].rec_anchor_id) == (
+        "api_product_bundle", "bundle", teapot.pk
+    )
+    assert lines[teapot.pk].rec_placement == ""  # the product it was offered on, as on the page
+
+
+@pytest.mark.parametrize("proof", ["none", "forged", "an item's click token"])
+def test_a_bundle_added_without_its_offers_token_is_credited_to_nothing(app, publish, proof):
+    teapot, cup, strainer = ProductFactory.create_batch(3)
+    bundle = BundleFactory()
+    BundleItemFactory(bundle=bundle, product=teapot)
+    BundleItemFactory(bundle=bundle, product=cup)
+    publish({teapot: [(strainer, 31, 100, 100)]})
+    offer = app.get(f"/products/{teapot.pk}/recommendations").json()
+    tokens = {"none": None, "forged": forged(offer["bundle"]["token"]), "an item's click token": offer["fbt"]["items"][0]["token"]}
+
+    response = app.post("/cart/bundles", {"bundle": bundle.pk, "rec_token": tokens[proof]})
+
+    assert response.status_code == 201
+    assert CartLine.objects.count() == 2
+    assert set(CartLine.objects.values_list("rec_placement", flat=True)) == {""}
 
 
 def test_an_unknown_or_sold_out_bundle_adds_nothing(app):
