@@ -24,9 +24,10 @@ same rules, prices, stock and recommendations as the shop's pages.
 **Who is calling** (one of):
 
 - `Authorization: Bearer <token>`: a customer's API token (staff create them in the admin).
-- `{SESSION_TOKEN_HEADER}: <key>`: a guest. Any answer may carry a new `{SESSION_TOKEN_HEADER}`
-  (the first add to the cart does): keep it and send it back; it holds the guest's cart.
-- The session cookie, for the shop's own pages: writes need the `X-CSRFToken` header.
+- `{SESSION_TOKEN_HEADER}: <token>`: a guest. Any answer may carry a new `{SESSION_TOKEN_HEADER}`:
+  keep the latest and send it back. It holds the guest's visitor and experiment group from the
+  first answer, and their cart from the first add on.
+- The shop's own cookies, for the shop's own pages: writes need the `X-CSRFToken` header.
 - Nothing: a new guest.
 
 **Errors** are JSON: `{{"code": "...", "message": "...", "fields": [...]}}`, and a refused request
@@ -35,15 +36,21 @@ changes nothing. Adds to the cart share the pages' rate limits (429 with `Retry-
 **Money** is a string with two decimals, in {settings.CURRENCY}.
 
 **Recommendations** carry a `token`: send it to `POST /recommendations/clicks` when the shopper
-opens the item, and as `rec_token` when they add it, so the shop knows what worked.
+opens the item, and as `rec_token` when they add it (a bundle offer's with the bundle), so the
+shop knows what worked. An add without a valid token (or with one older than 7 days) goes
+through, credited to no recommendation.
 """
 
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer", "description": "A customer's API token."},
-    "sessionToken": {"type": "apiKey", "in": "header", "name": SESSION_TOKEN_HEADER, "description": "A guest's session."},
+    "sessionToken": {
+        "type": "apiKey", "in": "header", "name": SESSION_TOKEN_HEADER,
+        "description": "A guest: the latest token an answer gave (the visitor, then the session with the cart).",
+    },
     "sessionCookie": {
         "type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME,
-        "description": "The shop's own pages; writes need the X-CSRFToken header.",
+        "description": "The shop's own pages (a first visit has the CSRF and visitor cookies, and no session until it "
+        "needs one); writes need the X-CSRFToken header.",
     },
 }
 

@@ -2,8 +2,10 @@
 JSON for every answer under /api/, including the ones that other layers make (a 404 for an
 unknown path, the rate limiter's 429, a 500).
 
-Goes right after AuthenticationMiddleware: the holdout, the rate limits and the views
-behind it must see the API caller's user and session.
+Goes right after AuthenticationMiddleware and before HoldoutMiddleware: the holdout, the
+rate limits and the views behind it must see the API caller's user, session and visitor,
+and the visitor cookie the holdout sets for a header client is moved into its session (or
+its token) on the way out.
 """
 
 from django.conf import settings
@@ -33,7 +35,8 @@ class ApiClientMiddleware:
         request.api_client = client
         response = self.get_response(request)
         api_client_leave(request, response, client=client)
-        patch_vary_headers(response, ("Authorization", SESSION_TOKEN_HEADER))
+        # Who is calling (and so the cart, the group, the recommendations) comes from these.
+        patch_vary_headers(response, ("Authorization", SESSION_TOKEN_HEADER, "Cookie"))
         return _as_json(request, response)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -43,7 +46,7 @@ class ApiClientMiddleware:
         if csrf_refused(request):
             return error_response(
                 403, "csrf_failed",
-                "CSRF check failed: a write with the session cookie needs the csrftoken cookie's value in the "
+                "CSRF check failed: a write with the shop's cookies needs the csrftoken cookie's value in the "
                 "X-CSRFToken header (or use a Bearer token or X-Session-Token, which need none).",
             )
         return None

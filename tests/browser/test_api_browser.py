@@ -1,5 +1,5 @@
-"""The shop's own page calls the JSON API in a real browser, with its session cookie and
-the CSRF token, and the cart page shows what the API added."""
+"""The shop's own page calls the JSON API in a real browser, with its cookies and the CSRF
+token, and the cart page shows what the API added."""
 
 import json
 
@@ -25,7 +25,7 @@ ADD = """async ([productId, csrf]) => {
 
 
 def test_a_script_on_the_product_page_adds_to_the_cart_through_the_api(browser, live_server):
-    # given a shopper on a product page (it sets the session and CSRF cookies)
+    # given a shopper on a product page (it sets the CSRF and visitor cookies; no session yet)
     kettle = ProductFactory(name="Enamel Kettle")
     page = browser.new_context(user_agent=BROWSER_UA).new_page()
     page.goto(live_server.url + kettle.get_absolute_url())
@@ -35,8 +35,10 @@ def test_a_script_on_the_product_page_adds_to_the_cart_through_the_api(browser, 
     refused_status, refused_body = page.evaluate(ADD, [kettle.pk, None])
     status, body = page.evaluate(ADD, [kettle.pk, csrf])
 
-    # then the first is refused in JSON and the second fills the session's own cart
+    # then the first is refused in JSON and the second opens the browser's own session and
+    # fills its cart
     assert refused_status == 403 and json.loads(refused_body)["code"] == "csrf_failed"
     assert status == 201 and json.loads(body)["item_count"] == 2
+    assert "sessionid" in {cookie["name"] for cookie in page.context.cookies()}
     page.goto(live_server.url + "/cart/")
     expect(page.locator(".cart-main")).to_contain_text("Enamel Kettle")
