@@ -7,6 +7,7 @@ products shown: listings select the category and prefetch images in one extra qu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 
 from django.conf import settings
@@ -264,6 +265,29 @@ def product_search(*, query: str, sort: SortOption) -> QuerySet[Product]:
     return queryset.order_by(*sort.ordering)
 
 
+def product_listing(
+    *,
+    sort: SortOption,
+    query: str = "",
+    category_ids: list[int] | None = None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    in_stock: bool = False,
+) -> QuerySet[Product]:
+    """A listing narrowed by any of: the words of a search, categories, a price range, and
+    availability. The pages use the first two (search, category); the JSON API all of them."""
+    queryset = product_search(query=query, sort=sort) if query.strip() else product_list(category_ids=category_ids, sort=sort)
+    if query.strip() and category_ids is not None:
+        queryset = queryset.filter(category_id__in=category_ids)
+    if min_price is not None:
+        queryset = queryset.filter(price__gte=min_price)
+    if max_price is not None:
+        queryset = queryset.filter(price__lte=max_price)
+    if in_stock:
+        queryset = queryset.in_stock()
+    return queryset
+
+
 def products_for_home(*, limit: int = 8) -> tuple[str, list[Product]]:
     """("featured", products) when staff featured some; ("bestsellers", …) otherwise.
 
@@ -284,8 +308,9 @@ def products_newest(*, limit: int = 4) -> list[Product]:
 # Product page
 
 
-def product_for_page(*, slug: str) -> Product:
-    """An active product with its category, images and attribute values (three queries).
+def product_for_page(*, slug: str | None = None, pk: int | None = None) -> Product:
+    """An active product, by slug (the page) or id (the API), with its category, images and
+    attribute values (three queries).
 
     Inactive products are not found: the page 404s rather than showing a product that
     cannot be bought.
@@ -300,7 +325,7 @@ def product_for_page(*, slug: str) -> Product:
         ),
     )
     try:
-        return queryset.get(slug=slug)
+        return queryset.get(**({"slug": slug} if pk is None else {"pk": pk}))
     except Product.DoesNotExist:
         raise Http404("No such product.") from None
 

@@ -16,6 +16,10 @@ from recommendations.vocabulary import Placement, Source
 from shop.cart.origin import rec_origin_for_product, rec_origin_verify
 from shop.cart.services import RecOrigin
 
+# Where a bundle is offered: the product page, and the JSON API's bundle offer (whose token
+# is this same signed origin).
+BUNDLE_PLACEMENTS = (Placement.PRODUCT_BUNDLE, Placement.API_PRODUCT_BUNDLE)
+
 PRODUCT_ERRORS = {"invalid_choice": "That product doesn't exist.", "required": "Please choose a product."}
 
 
@@ -82,7 +86,7 @@ class BundleAddForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         signed = rec_origin_verify(cleaned.get("rec_origin"))
-        if signed is not None and signed.placement == Placement.PRODUCT_BUNDLE and signed.source == Source.BUNDLE:
+        if signed is not None and signed.placement in BUNDLE_PLACEMENTS and signed.source == Source.BUNDLE:
             cleaned["origin"] = RecOrigin(placement=signed.placement, source=signed.source, anchor_id=signed.anchor_id)
         else:
             cleaned["origin"] = None

@@ -2,15 +2,19 @@
 recommendation adds (which go through the cart's own services)."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Max
 
 from catalog.models import Product
+from recommendations.bundles import BundleInfo, active_bundles
 from recommendations.caching import invalidate_cache_generation
 from recommendations.models import Complement, CurationVersion, Exclusion
+from recommendations.selectors.placements import upgrade_targets
 from recommendations.vocabulary import Placement, Source
-from shop.cart.services import RecOrigin, cart_add_product
+from shop.cart.models import Cart, CartLine
+from shop.cart.services import CartError, RecOrigin, cart_add_product, cart_swap_line
 
 
 def curation_version_bump() -> None:
@@ -74,3 +78,45 @@ def bundle_add_to_cart(*, cart, bundle_items: Sequence[tuple[Product, int]], ori
         cart_add_product(cart=cart, product=product, quantity=quantity, origin=None if product.pk == anchor_id else origin)
         for product, quantity in bundle_items
     ]
+
+
+@dataclass(frozen=True)
+class LineUpgrade:
+    """A cart line swapped to its upgrade: the product it had, the upgrade, and the line now."""
+
+    previous: Product
+    upgrade: Product
+    line: CartLine
+
+
+def cart_line_upgrade(
+    *, cart: Cart | None, line_id: int, product: Product, placement: Placement | None, offered_for: int | None = None
+) -> LineUpgrade:
+    """Swap a cart line to `product`, which must be an upgrade offered for it right now
+    (`upgrade_targets`: the same guards as the offer), keeping the quantity as far as stock
+    allows. The line records the upgrade as its recommendation origin under `placement`;
+    None records none (an API swap without a valid token), and so does an `offered_for`
+    (the product a signed token names the offer for) other than the line's. Raises CartError."""
+    line = CartLine.objects.select_related("product").filter(cart=cart, pk=line_id).first() if cart else None
+    if line is None:
+        raise CartError("That item is not in your cart.", code="line")
+    offer = next((r for r in upgrade_targets(product=line.product) if r.product_id == product.pk), None)
+    if offer is None:
+        raise CartError(f"“{product.name}” isn't an upgrade we offer for “{line.product.name}”.", code="not_offered")
+    credited = placement is not None and offered_for in (None, line.product_id)
+    origin = RecOrigin(placement=placement, source=offer.source, anchor_id=line.product_id) if credited else None
+    swapped = cart_swap_line(cart=cart, line_id=line.pk, product=offer.product, origin=origin)
+    return LineUpgrade(previous=line.product, upgrade=offer.product, line=swapped)
+
+
+def bundle_for_cart(*, bundle_id: int) -> tuple[BundleInfo, list[tuple[Product, int]]]:
+    """An active bundle and its (product, quantity) items, all in stock now; CartError
+    otherwise. Read before the visitor's cart is created."""
+    bundle = next((b for b in active_bundles() if b.bundle_id == bundle_id), None)
+    if bundle is None:
+        raise CartError("That bundle isn't available.", code="bundle")
+    products = Product.objects.in_bulk([pid for pid, _ in bundle.items])
+    items = [(products.get(pid), quantity) for pid, quantity in bundle.items]
+    if any(p is None or not p.is_active or p.stock < q for p, q in items):
+        raise CartError("Sorry, that bundle isn't available right now: an item in it is out of stock.", code="out_of_stock")
+    return bundle, items

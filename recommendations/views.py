@@ -4,15 +4,10 @@ come from the database."""
 
 from django.views.decorators.http import require_POST
 
-from catalog.models import Product
-from recommendations.bundles import active_bundles
 from recommendations.forms import AddRecommendedForm, BundleAddForm, FbtAddForm, UpgradeSwapForm
-from recommendations.selectors.placements import upgrade_targets
-from recommendations.services import bundle_add_to_cart, fbt_add_to_cart
+from recommendations.services import bundle_add_to_cart, bundle_for_cart, cart_line_upgrade, fbt_add_to_cart
 from recommendations.vocabulary import Placement
-from shop.cart.models import CartLine
-from shop.cart.services import CartError, RecOrigin, cart_get_for_request, cart_get_or_create_for_request, cart_swap_line
-from shop.cart.views import add_to_visitors_cart
+from shop.cart.services import RecOrigin, cart_add_for_visitor, cart_get_for_request, cart_get_or_create_for_request
 from shop.http import post_and_redirect_back
 
 
@@ -44,7 +39,7 @@ def add_recommended(request):
 
     def change(data) -> str:
         product = data["product"]
-        add_to_visitors_cart(request, product=product, origin=data["origin"])
+        cart_add_for_visitor(request=request, product=product, origin=data["origin"])
         return f"Added “{product.name}” to your cart."
 
     return post_and_redirect_back(request, AddRecommendedForm(request.POST), change)
@@ -55,17 +50,10 @@ def upgrade_line(request):
     """Swap a cart line to an upgrade offered for it, keeping the quantity."""
 
     def change(data) -> str:
-        cart = cart_get_for_request(request)
-        line = CartLine.objects.select_related("product").filter(cart=cart, pk=data["line"]).first() if cart else None
-        if line is None:
-            raise CartError("That item is not in your cart.")
-        target = data["product"]
-        offer = next((r for r in upgrade_targets(product=line.product) if r.product_id == target.pk), None)
-        if offer is None:
-            raise CartError(f"“{target.name}” isn't an upgrade we offer for “{line.product.name}”.")
-        origin = RecOrigin(placement=Placement.CART_UPGRADE, source=offer.source, anchor_id=line.product_id)
-        cart_swap_line(cart=cart, line_id=line.pk, product=offer.product, origin=origin)
-        return f"Upgraded “{line.product.name}” to “{offer.product.name}”."
+        upgrade = cart_line_upgrade(
+            cart=cart_get_for_request(request), line_id=data["line"], product=data["product"], placement=Placement.CART_UPGRADE
+        )
+        return f"Upgraded “{upgrade.previous.name}” to “{upgrade.upgrade.name}”."
 
     return post_and_redirect_back(request, UpgradeSwapForm(request.POST), change)
 
@@ -73,13 +61,7 @@ def upgrade_line(request):
 @require_POST
 def add_bundle(request):
     def change(data) -> str:
-        bundle = next((b for b in active_bundles() if b.bundle_id == data["bundle"]), None)
-        if bundle is None:
-            raise CartError("That bundle isn't available.")
-        products = Product.objects.in_bulk([pid for pid, _ in bundle.items])
-        items = [(products.get(pid), quantity) for pid, quantity in bundle.items]
-        if any(p is None or not p.is_active or p.stock < q for p, q in items):
-            raise CartError("Sorry, that bundle isn't available right now: an item in it is out of stock.")
+        bundle, items = bundle_for_cart(bundle_id=data["bundle"])
         bundle_add_to_cart(cart=cart_get_or_create_for_request(request), bundle_items=items, origin=data["origin"])
         return f"Added the “{bundle.name}” bundle to your cart — the saving is applied at checkout."
 

@@ -44,6 +44,21 @@ class Placement(models.TextChoices):
     ACCOUNT_INSPIRED = "account_inspired", "My account: inspired by your orders"
     EMAIL_UPGRADE = "email_upgrade", "E-mail: upgrade what you own"
     EMAIL_RESTOCK = "email_restock", "E-mail: time to restock"
+    # The same blocks served by the JSON API (a headless front end, a mobile app), each under
+    # its own name so the dashboard shows what the API earned.
+    API_PRODUCT_FBT = "api_product_fbt", "API: frequently bought together"
+    API_PRODUCT_TIERS = "api_product_tiers", "API: tier chart"
+    API_PRODUCT_UPGRADE = "api_product_upgrade", "API: upgrade offer"
+    API_PRODUCT_BUNDLE = "api_product_bundle", "API: bundle"
+    API_CART_COMPLETE = "api_cart_complete", "API: cart, complete your purchase"
+    API_CART_UPGRADE = "api_cart_upgrade", "API: cart line upgrade"
+    API_CART_SHIPPING = "api_cart_shipping", "API: cart, free-delivery fillers"
+    API_CHECKOUT_ADDONS = "api_checkout_addons", "API: checkout add-ons"
+    API_ALSO_BOUGHT = "api_also_bought", "API: customers who bought this also bought"
+    API_RECENTLY_VIEWED = "api_recently_viewed", "API: recently viewed"
+    API_FOR_YOU = "api_for_you", "API: recommended for you"
+    API_BESTSELLERS = "api_bestsellers", "API: today's best sellers (first visit)"
+    API_ACCOUNT_INSPIRED = "api_account_inspired", "API: inspired by your orders"
 
 
 class Source(models.TextChoices):

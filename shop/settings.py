@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "recommendations.measurement",
     "recommendations.followups",
     "recommendations.personal",
+    # The JSON API (Django Ninja: "ninja" serves the docs page's scripts from our static files).
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +95,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Under /api/ only: the caller's user and session (token, session header or cookie) for
+    # everything after it, CSRF for cookie writes, JSON errors. See api/clients.py.
+    "api.middleware.ApiClientMiddleware",
     # After authentication: a signed-in customer's holdout group follows them across devices.
     "recommendations.measurement.middleware.HoldoutMiddleware",
     # Writes a guest's "Recently viewed" cookie after the page (no session needed for it).
@@ -511,6 +517,15 @@ PAYMENTS_BEAT_SCHEDULE = {
     "payments-retry-refunds": {"task": "shop.payments.tasks.retry_refunds", "schedule": crontab(minute="*/10")},
 }
 CELERY_BEAT_SCHEDULE |= PAYMENTS_BEAT_SCHEDULE
+
+# API
+# The API's cart adds count against the same limits as the pages' "Add to cart" buttons.
+RATE_LIMITS["cart_add"]["views"] += [
+    "api-v1:cart-add",
+    "api-v1:cart-add-fbt",
+    "api-v1:cart-add-bundle",
+    "api-v1:cart-upgrade-line",
+]
 
 # LOGGING
 LOGGING = {

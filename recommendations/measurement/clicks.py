@@ -12,6 +12,7 @@ same placement and nobody can credit one by hand.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.core import signing
@@ -31,14 +32,23 @@ class ClickTarget:
     shown_to: str = ""  # the visitor key of the page the link was on ("" in e-mails)
 
 
+def click_token(
+    *, product_id: int, placement: str, source: str, anchor_id: int | None = None, shown_to: str = ""
+) -> str:
+    """The signed payload of a click link (the JSON API hands it out as is)."""
+    return signing.dumps([product_id, placement, source, anchor_id, shown_to], salt=_SALT, compress=True)
+
+
 def click_url(*, product_id: int, placement: str, source: str, anchor_id: int | None = None, shown_to: str = "") -> str:
-    token = signing.dumps([product_id, placement, source, anchor_id, shown_to], salt=_SALT, compress=True)
+    token = click_token(product_id=product_id, placement=placement, source=source, anchor_id=anchor_id, shown_to=shown_to)
     return reverse("measurement:click", kwargs={"token": token})
 
 
-def click_target_load(token: str) -> ClickTarget | None:
+def click_target_load(token: str, *, max_age: timedelta | None = None) -> ClickTarget | None:
+    """The target of a link this shop signed, or None. `max_age`: only a token signed that
+    recently (the JSON API's adds, which a token credits within the attribution window)."""
     try:
-        product_id, placement, source, anchor_id, *rest = signing.loads(token, salt=_SALT)
+        product_id, placement, source, anchor_id, *rest = signing.loads(token, salt=_SALT, max_age=max_age)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     shown_to = rest[0] if rest and isinstance(rest[0], str) else ""

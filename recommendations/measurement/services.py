@@ -103,6 +103,28 @@ def service_impressions_record(*, request, placement: str, offers: Iterable[tupl
         )
 
 
+def impressions_record_items(*, request, placement: str, items, anchor=None, source: str = "") -> None:
+    """Note that a block was shown with these recommendations (what the `rec_impressions`
+    template tag and the JSON API both call).
+
+    `items` is one recommendation or a list of them, each with `.product` (or `.product_id`)
+    and `.source` (else `source` is used); each item's own `.anchor_id` is its anchor unless
+    `anchor` is given. The anchor itself (a tier chart's current column) is not an impression.
+    """
+    if not items:
+        return
+    if not isinstance(items, list | tuple):
+        items = [items]
+    anchor_id = getattr(anchor, "pk", anchor)
+    rows = []
+    for item in items:
+        product_id = getattr(item, "product_id", None) or item.product.pk
+        item_anchor = anchor_id if anchor_id is not None else getattr(item, "anchor_id", None)
+        if product_id != item_anchor:
+            rows.append((product_id, getattr(item, "source", "") or source, item_anchor))
+    impressions_record_block(request=request, placement=placement, items=rows)
+
+
 def impressions_flush(*, request) -> int:
     """Write the request's buffered impressions in one query; returns how many."""
     buffer = request.__dict__.pop(_BUFFER, None)

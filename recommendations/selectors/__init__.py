@@ -13,7 +13,8 @@
   two substitutes);
 - `reasons`: why an item is shown, in words for the shopper;
 - `tier_chart`: the tier comparison chart of a ladder;
-- `request`: the holdout switch, the visitor's cart and the per-page memo for the template tags.
+- `request`: the holdout switch, the visitor's cart, the per-page memo, and each page's
+  placements for a request (what the template tags and the JSON API both call).
 
 The shared vocabulary (placements, sources) is `recommendations.vocabulary`, the cache
 machinery `recommendations.caching`; the admin's reads are in `recommendations.admin.preview`.

@@ -172,7 +172,8 @@ def _viewed_picks(visits: Visits, fresh: Mapping[int, FreshProduct], *, blocked:
 
 
 def _history_item(product: Product) -> Recommendation:
-    return Recommendation(product=product, source=Source.HISTORY, anchor_id=None, reason="")
+    # The block's title says it ("Recently viewed"); an API client shows the item alone.
+    return Recommendation(product=product, source=Source.HISTORY, anchor_id=None, reason="You looked at this recently")
 
 
 def recently_viewed(
@@ -325,5 +326,7 @@ def restock_items(*, product_id: int, owned_ids: Iterable[int] = (), user=None) 
     picks = take(complements, fresh, blocked=blocked, limit=1)
     products = display_products(fresh, {product_id} | {c.product_id for c in picks})
     complement = recommendation_for(picks[0], products[picks[0].product_id], anchor_name=item.name) if picks else None
-    restock = Recommendation(product=products[product_id], source=Source.HISTORY, anchor_id=None, reason="")
+    restock = Recommendation(
+        product=products[product_id], source=Source.HISTORY, anchor_id=None, reason="You bought this before"
+    )
     return restock, complement

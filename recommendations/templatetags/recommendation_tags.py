@@ -1,6 +1,7 @@
 """Recommendation blocks for the storefront templates. Each tag fetches through one
-selector (memoised per request, so the blocks of a page share one read and never repeat
-an item) and hands a dict to its inclusion template; holdout visitors get nothing.
+selector (`recommendations.selectors.request`: memoised per request, so the blocks of a
+page share one read and never repeat an item; nothing for the holdout) and hands a dict to
+its inclusion template. The JSON API calls the same selectors.
 
     {% load recommendation_tags %}
     Product page:  {% product_upgrade_offer product %} {% frequently_bought_together product %} {% tier_chart product %}
@@ -12,19 +13,22 @@ an item) and hands a dict to its inclusion template; holdout visitors get nothin
 """
 
 from django import template
-from django.utils import timezone
 
 from catalog.templatetags.catalog_tags import money
-from recommendations.personal.history import history_for_request, viewed_for_request
 from recommendations.personal.services import product_view_record
-from recommendations.selectors import placements
 from recommendations.selectors.request import (
+    also_bought_for_request,
+    cart_page_for_request,
+    checkout_addons_for_request,
+    home_for_request,
+    inspired_for_request,
+    product_page_for_request,
+    recently_viewed_for_request,
     recommendations_enabled,
-    request_cart_product_ids,
-    request_state,
-    request_user,
+    request_cart_is,
 )
 from recommendations.vocabulary import Placement, Source
+from shop.cart.pricing import free_shipping_progress
 
 register = template.Library()
 
@@ -36,18 +40,9 @@ def _base(context, **values) -> dict:
 
 def _product_page(context, product):
     request = context.get("request")
-    if request is None or product is None or not recommendations_enabled(request):
+    if request is None or product is None:
         return None
-    state = request_state(request)
-    key = ("product", product.pk)
-    if key not in state.results:
-        state.results[key] = placements.product_page_recommendations(
-            product=product,
-            cart_product_ids=request_cart_product_ids(request),
-            user=request_user(request),
-            shown=state.shown,
-        )
-    return state.results[key]
+    return product_page_for_request(request, product=product)
 
 
 @register.inclusion_tag("recommendations/partials/upgrade_offer.html", takes_context=True)
@@ -75,19 +70,12 @@ def tier_chart(context, product):
 
 def _cart_page(context):
     request = context.get("request")
-    lines = context.get("lines") or []
-    totals = context.get("totals")
-    if request is None or not lines or not recommendations_enabled(request):
+    if request is None:
         return None
-    state = request_state(request)
-    if "cart" not in state.results:
-        state.results["cart"] = placements.cart_recommendations(
-            lines=lines,
-            free_shipping_gap=totals.free_shipping_gap if totals else 0,
-            user=request_user(request),
-            shown=state.shown,
-        )
-    return state.results["cart"]
+    totals = context.get("totals")
+    return cart_page_for_request(
+        request, lines=context.get("lines") or [], free_shipping_gap=totals.free_shipping_gap if totals else 0
+    )
 
 
 @register.inclusion_tag("recommendations/partials/shipping_bar.html", takes_context=True)
@@ -99,11 +87,8 @@ def cart_shipping_bar(context):
         return {}
     totals = context.get("totals")
     recs = _cart_page(context)
-    progress = 100
-    if totals is not None and totals.free_shipping_threshold > 0 and totals.free_shipping_gap > 0:
-        progress = int((totals.free_shipping_threshold - totals.free_shipping_gap) * 100 / totals.free_shipping_threshold)
     return _base(
-        context, totals=totals, progress=max(0, min(progress, 100)),
+        context, totals=totals, progress=free_shipping_progress(totals) if totals is not None else 100,
         fillers=recs.shipping_fillers if recs else [], placement=Placement.CART_SHIPPING,
     )
 
@@ -124,11 +109,9 @@ def cart_complete_purchase(context):
 def checkout_addons(context):
     request = context.get("request")
     items = []
-    if request is not None and recommendations_enabled(request):
+    if request is not None:
         lines = context.get("lines") or []
-        product_ids = [line.product_id for line in lines] or sorted(request_cart_product_ids(request))
-        state = request_state(request)
-        items = placements.checkout_addons(product_ids=product_ids, user=request_user(request), shown=state.shown)
+        items = checkout_addons_for_request(request, product_ids=[line.product_id for line in lines])
     return _base(context, items=items, placement=Placement.CHECKOUT_ADDONS)
 
 
@@ -136,9 +119,8 @@ def checkout_addons(context):
 def also_bought(context, order):
     request = context.get("request")
     result = None
-    if request is not None and order is not None and recommendations_enabled(request):
-        product_ids = [line.product_id for line in order.lines.all()]
-        result = placements.also_bought(product_ids=product_ids, user=request_user(request))
+    if request is not None and order is not None:
+        result = also_bought_for_request(request, product_ids=[line.product_id for line in order.lines.all()])
     return _base(context, result=result, placement=Placement.CONFIRMATION)
 
 
@@ -158,46 +140,32 @@ def note_product_view(context, product):
 
 def _recent(context, *, exclude_ids, placement) -> dict:
     request = context.get("request")
-    items = []
-    if request is not None and recommendations_enabled(request):
-        items = placements.recently_viewed(
-            visits=viewed_for_request(request), exclude_ids=exclude_ids, user=request_user(request),
-            shown=request_state(request).shown,
-        )
+    items = recently_viewed_for_request(request, exclude_ids=exclude_ids) if request is not None else []
     return _base(context, items=items, placement=placement)
 
 
 @register.inclusion_tag("recommendations/partials/recently_viewed.html", takes_context=True)
 def recently_viewed(context, product):
     """Product page: the visitor's recently viewed products but this one and the cart's."""
-    request = context.get("request")
-    in_cart = request_cart_product_ids(request) if request is not None else set()
-    return _recent(context, exclude_ids={product.pk} | in_cart, placement=Placement.PRODUCT_RECENT)
+    return _recent(context, exclude_ids={product.pk}, placement=Placement.PRODUCT_RECENT)
 
 
 @register.inclusion_tag("recommendations/partials/recently_viewed.html", takes_context=True)
 def cart_recently_viewed(context):
     """Cart page (empty or not): recently viewed products that are not in the cart."""
     lines = context.get("lines") or []
+    request = context.get("request")
+    if request is not None:
+        request_cart_is(request, product_ids=[line.product_id for line in lines])
     return _recent(context, exclude_ids={line.product_id for line in lines}, placement=Placement.CART_RECENT)
 
 
 def _home_page(context):
     request = context.get("request")
-    if request is None or not recommendations_enabled(request):
+    if request is None:
         return None
-    state = request_state(request)
-    if "home" not in state.results:
-        listed = [*(context.get("products") or ()), *(context.get("new_products") or ())]
-        state.results["home"] = placements.home_recommendations(
-            history=history_for_request(request),
-            cart_product_ids=request_cart_product_ids(request),
-            page_product_ids={product.pk for product in listed},
-            user=request_user(request),
-            shown=state.shown,
-            now=timezone.now(),
-        )
-    return state.results["home"]
+    listed = [*(context.get("products") or ()), *(context.get("new_products") or ())]
+    return home_for_request(request, page_product_ids={product.pk for product in listed})
 
 
 @register.inclusion_tag("recommendations/partials/owned_upgrade.html", takes_context=True)
@@ -228,16 +196,7 @@ def home_recently_viewed(context):
 def inspired_by_orders(context):
     """My account: "Inspired by your orders"."""
     request = context.get("request")
-    items = []
-    if request is not None and request_user(request) is not None and recommendations_enabled(request):
-        state = request_state(request)
-        items = placements.account_recommendations(
-            history=history_for_request(request, views=False),
-            cart_product_ids=request_cart_product_ids(request),
-            user=request_user(request),
-            shown=state.shown,
-            now=timezone.now(),
-        ).inspired
+    items = inspired_for_request(request) if request is not None else []
     return _base(context, items=items, placement=Placement.ACCOUNT_INSPIRED, kind="inspired")
 
 

@@ -100,3 +100,11 @@ def calculate_totals(*, lines: Iterable) -> Totals:
         free_shipping_threshold=threshold,
         free_shipping_gap=max(threshold - merchandise, ZERO),
     )
+
+
+def free_shipping_progress(totals: Totals) -> int:
+    """How far the cart is towards free delivery, in percent (0–100; 100 once reached)."""
+    if totals.free_shipping_threshold <= 0 or totals.free_shipping_gap <= 0:
+        return 100
+    progress = int((totals.free_shipping_threshold - totals.free_shipping_gap) * 100 / totals.free_shipping_threshold)
+    return max(0, min(progress, 100))

@@ -106,6 +106,28 @@ def cart_get_or_create_for_request(request) -> Cart:
     return cart
 
 
+def cart_get_for_change(request) -> Cart:
+    """The visitor's cart, for a change to one of its lines (CartError when there is none)."""
+    cart = cart_get_for_request(request)
+    if cart is None:
+        raise CartError("That item is not in your cart.", code="line")
+    return cart
+
+
+def cart_for_adding(*, request, product: Product) -> Cart:
+    """The visitor's cart (created if need be) for adding `product`; a product that can't be
+    bought is refused (CartError) before a cart, and a session, is created for the visitor."""
+    if not product.is_available:
+        raise CartError(f"Sorry, “{product.name}” can't be added: it's not available right now.", code="unavailable")
+    return cart_get_or_create_for_request(request)
+
+
+def cart_add_for_visitor(*, request, product: Product, quantity: int = 1, origin: RecOrigin | None = None) -> CartLine:
+    """Add `product` to the visitor's cart (created if need be): every single-product "Add
+    to cart" (the product page's, a recommendation's, the API's). Raises CartError."""
+    return cart_add_product(cart=cart_for_adding(request=request, product=product), product=product, quantity=quantity, origin=origin)
+
+
 # Changing lines --------------------------------------------------------------------------
 
 

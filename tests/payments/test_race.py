@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from celery.result import allow_join_result
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -41,10 +42,14 @@ def race(*targets):
             connections.close_all()
 
     threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    # The eager tasks the threads' commits run each set and restore Celery's process-wide
+    # "a join would block" flag; interleaved, they can leave it set, and a later test's real
+    # `.get()` (tests/realstack) then refuses to wait. Put back what it was before the race.
+    with allow_join_result():
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
     return outcomes
 
 

@@ -1,7 +1,9 @@
-"""Benchmark the product page (FBT + tier chart + upgrade) and the cart page under gunicorn.
+"""Benchmark the product page (FBT + tier chart + upgrade), the cart page and the JSON API's
+"frequently bought together" endpoint under gunicorn.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tandem_recs manage.py bench_pages
     manage.py bench_pages --duration 20 --connections 8 --products 300 --carts 50
+    manage.py bench_pages --pages api-fbt --products 500
 
 Needs the demo data (`manage.py load_demo`) and preferably a live snapshot
 (`manage.py refresh_recommendations`). Starts gunicorn (2 sync workers,
@@ -97,7 +99,11 @@ class Command(BaseCommand):
         parser.add_argument("--carts", type=int, default=50, help="different carts (sessions) for the cart page")
         parser.add_argument("--lines", type=int, default=4, help="lines in each benchmark cart")
         parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
-        parser.add_argument("--pages", default="product,cart", help="comma-separated: product, cart")
+        parser.add_argument("--pages", default="product,cart,api-fbt", help="comma-separated: product, cart, api-fbt")
+        parser.add_argument(
+            "--rounds", type=int, default=1,
+            help="run the pages in turn this many times and report each page's median round (a shared, busy machine)",
+        )
         parser.add_argument("--force", action="store_true", help="run even though the shop has real orders")
 
     def handle(self, *args, force, **options):
@@ -109,9 +115,10 @@ class Command(BaseCommand):
         with no_real_email():
             self.bench(**options)
 
-    def bench(self, *, duration, connections, workers, products, carts, lines, tool, pages, **options):
+    def bench(self, *, duration, connections, workers, products, carts, lines, tool, pages, rounds, **options):
         use_wrk = tool == "wrk" or (tool == "auto" and os.path.exists(WRK))
         product_paths = self.product_paths(products)
+        api_paths = self.api_fbt_paths(products)
         cookies = self.cart_cookies(carts, lines)
         self.stdout.write(
             f"Database: {connection.vendor} {settings.DATABASES['default'].get('NAME')} · "
@@ -123,6 +130,7 @@ class Command(BaseCommand):
         query_counts = {
             "product": self.query_counts(product_paths[:60], cookies=[]),
             "cart": self.query_counts(["/cart/"] * min(len(cookies), 30), cookies=cookies[:30]),
+            "api-fbt": self.query_counts(api_paths[:60], cookies=[]),
         }
         port = free_port()
         server = self.start_gunicorn(port=port, workers=workers)
@@ -130,34 +138,43 @@ class Command(BaseCommand):
         try:
             base = f"http://127.0.0.1:{port}"
             self.wait_ready(base + product_paths[0])
-            plans = [("product", product_paths, []), ("cart", ["/cart/"], cookies)]
+            plans = [("product", product_paths, []), ("cart", ["/cart/"], cookies), ("api-fbt", api_paths, [])]
+            plans = [plan for plan in plans if plan[0] in wanted]
             for name, paths, page_cookies in plans:
-                if name not in wanted:
-                    continue
                 self.warm(base, paths, page_cookies)
-                if use_wrk:
-                    result = self.run_wrk(base, name, paths, page_cookies, duration=duration, connections=connections)
-                else:
-                    result = self.run_python(base, name, paths, page_cookies, duration=duration, connections=connections)
-                result.queries = query_counts[name]
-                results.append(result)
+            for _ in range(rounds):
+                for name, paths, page_cookies in plans:
+                    if use_wrk:
+                        result = self.run_wrk(base, name, paths, page_cookies, duration=duration, connections=connections)
+                    else:
+                        result = self.run_python(base, name, paths, page_cookies, duration=duration, connections=connections)
+                    result.queries = query_counts[name]
+                    results.append(result)
         finally:
             self.stop(server)
+        if rounds > 1:
+            self.stdout.write("\nEvery round:")
+            self.report(results)
+            self.stdout.write("\nMedian round of each page:")
+            results = [
+                sorted((r for r in results if r.name == name), key=lambda r: r.rps)[(rounds - 1) // 2] for name, _, _ in plans
+            ]
         self.report(results)
 
     # Data ------------------------------------------------------------------------------
 
-    def product_paths(self, limit: int) -> list[str]:
-        """Product pages that show the blocks: ladder members first (tier chart + upgrade),
+    def products_with_blocks(self, limit: int):
+        """Products whose pages show the blocks: ladder members first (tier chart + upgrade),
         then the best sellers (full FBT lists), all active."""
         in_ladder = LadderTier.objects.filter(product=OuterRef("pk"))
-        rows = (
-            Product.objects.available()
-            .annotate(in_ladder=Exists(in_ladder))
-            .order_by("-in_ladder", "-sales_count", "id")
-            .values_list("slug", flat=True)[:limit]
-        )
-        return [f"/product/{slug}/" for slug in rows] if rows else []
+        return Product.objects.available().annotate(in_ladder=Exists(in_ladder)).order_by("-in_ladder", "-sales_count", "id")[:limit]
+
+    def product_paths(self, limit: int) -> list[str]:
+        return [f"/product/{slug}/" for slug in self.products_with_blocks(limit).values_list("slug", flat=True)]
+
+    def api_fbt_paths(self, limit: int) -> list[str]:
+        """The same products' "frequently bought together" from the JSON API."""
+        return [f"/api/v1/products/{pk}/fbt" for pk in self.products_with_blocks(limit).values_list("pk", flat=True)]
 
     def cart_cookies(self, count: int, lines: int) -> list[str]:
         """Sessions with a cart each (reused across runs), as cookies for the cart page."""

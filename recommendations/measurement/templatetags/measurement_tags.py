@@ -3,7 +3,7 @@ from django.conf import settings
 
 from ..clicks import click_url
 from ..holdout import current_visit
-from ..services import impressions_record_block, service_impressions_record
+from ..services import impressions_record_items, service_impressions_record
 
 register = template.Library()
 
@@ -42,26 +42,11 @@ def money(value):
 @register.simple_tag(takes_context=True)
 def rec_impressions(context, placement, items, anchor=None, source=""):
     """`{% rec_impressions placement fbt.items anchor=fbt.anchor %}` in a block's template: notes
-    that the block was shown with these items. Renders nothing and costs no query (the page's
-    impressions are written together after it has rendered).
-
-    `items` is one recommendation or a list of them, each with `.product` (or `.product_id`)
-    and `.source` (else `source=` is used); each item's own `.anchor_id` is its anchor unless
-    `anchor` is given. The anchor itself (a tier chart's current column) is not an impression.
-    """
+    that the block was shown with these items (`impressions_record_items`). Renders nothing
+    and costs no query (the page's impressions are written together after it has rendered)."""
     request = context.get("request")
-    if request is None or not items:
-        return ""
-    if not isinstance(items, list | tuple):
-        items = [items]
-    anchor_id = getattr(anchor, "pk", anchor)
-    rows = []
-    for item in items:
-        product_id = getattr(item, "product_id", None) or item.product.pk
-        item_anchor = anchor_id if anchor_id is not None else getattr(item, "anchor_id", None)
-        if product_id != item_anchor:
-            rows.append((product_id, getattr(item, "source", "") or source, item_anchor))
-    impressions_record_block(request=request, placement=placement, items=rows)
+    if request is not None:
+        impressions_record_items(request=request, placement=placement, items=items, anchor=anchor, source=source)
     return ""
 
 
