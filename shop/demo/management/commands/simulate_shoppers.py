@@ -24,6 +24,7 @@ Django's in-memory outbox.
 import logging
 import random
 import re
+import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -122,6 +123,9 @@ class Command(BaseCommand):
         # One line per task of every simulated order is noise here.
         logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         self.rng = random.Random(options["seed"])
+        # Each run's shoppers are new people: the dashboard counts buyers by address, so
+        # addresses reused across runs would merge two runs' shoppers into one buyer.
+        self.run_tag = secrets.token_hex(3)
         self.tally = Counter()
         offers = self._pool(options["pool"])
         if not offers:
@@ -252,7 +256,7 @@ class Command(BaseCommand):
 
     def _checkout(self, client, number, get, post) -> int | None:
         details = {
-            "email": f"sim{number}@shoppers.example",
+            "email": f"sim{number}.{self.run_tag}@shoppers.example",
             "name": f"Sim Shopper {chr(ord('A') + number % 26)}",  # names have no digits
             "line1": f"{number} Test Street",
             "city": "Leeds",
