@@ -344,6 +344,7 @@ CART_DISCOUNT_PROVIDERS = env.list(
         "shop.offers.pricing.deal_adjustments",
         "recommendations.bundles.cart_discounts",
         "shop.offers.pricing.voucher_adjustments",
+        "shop.offers.pricing.points_adjustments",
     ],
 )
 CURRENCY = "GBP"
@@ -385,6 +386,7 @@ RATE_LIMITS = {
             "recommendations:add-fbt",
             "recommendations:add-bundle",
             "recommendations:upgrade-line",
+            "offers:points-apply",
         ],
         "ip": "60/m",
         "session": "30/m",

@@ -85,6 +85,11 @@ class CartOverview:
         return sum(line.quantity for line in self.lines)
 
     @property
+    def goods_after_discounts(self):
+        """What the goods cost after every discount (delivery aside): what points are earned on."""
+        return self.totals.subtotal - self.totals.discount
+
+    @property
     def can_check_out(self) -> bool:
         return bool(self.lines) and not self.problems
 

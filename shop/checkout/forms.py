@@ -116,9 +116,9 @@ class PlaceOrderForm(forms.Form):
     # The discounts the shopper saw ("deal:12=2,bundle:3=0"): only to say what changed if the
     # total differs at placement, never a price.
     seen_adjustments = forms.RegexField(
-        regex=r"^([a-z]+:[A-Za-z0-9_-]{1,40}=[0-9]{1,3})?(,[a-z]+:[A-Za-z0-9_-]{1,40}=[0-9]{1,3}){0,60}$",
+        regex=r"^([a-z]+:[A-Za-z0-9_-]{1,40}=[0-9]{1,9})?(,[a-z]+:[A-Za-z0-9_-]{1,40}=[0-9]{1,9}){0,200}$",
         required=False,
-        max_length=4000,
+        max_length=12000,
         widget=forms.HiddenInput,
     )
 

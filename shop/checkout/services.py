@@ -23,6 +23,7 @@ from shop.cart.services import cart_clear
 from shop.orders.emails import order_email_queue
 from shop.orders.models import Order, OrderAdjustment, OrderEmail, OrderLine
 from shop.offers.selectors import deal_change_messages
+from shop.offers.points import points_record_redeemed
 from shop.offers.services import deals_record_sales, vouchers_record_use
 from shop.orders.services import order_number_generate
 from shop.payments.providers import available_providers
@@ -187,6 +188,7 @@ def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, 
     )
     deals_record_sales(adjustments=totals.adjustments)
     vouchers_record_use(order=order, adjustments=totals.adjustments)
+    points_record_redeemed(order=order, adjustments=totals.adjustments)
     stock_move(
         changes=[StockChange(line.product_id, -line.quantity, order.number) for line in lines],
         kind=StockMovement.Kind.SALE,

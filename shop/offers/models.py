@@ -169,9 +169,61 @@ class OfferSettings(models.Model):
     )
     abandoned_cart_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("5"))
     abandoned_cart_days = models.PositiveIntegerField(default=7)
+    points_per_pound = models.PositiveIntegerField(
+        default=1, help_text="Loyalty points per whole £1 of goods paid (0: no points are earned)."
+    )
+    point_value = models.DecimalField(
+        max_digits=6, decimal_places=4, default=Decimal("0.01"), help_text="What one point takes off, in pounds."
+    )
+    points_max_share_percent = models.PositiveIntegerField(
+        default=50, help_text="Points pay for at most this share of the goods (after other discounts)."
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "Offer settings"
 
     def __str__(self):
         return "Offer settings"
+
+
+class PointsAccount(models.Model):
+    """A customer's loyalty points: the balance is the sum of their ledger, kept beside it in
+    the same transaction, and the row is what a redemption locks."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, related_name="points_account", on_delete=models.CASCADE)
+    balance = models.IntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.user_id}: {self.balance} points"
+
+
+class PointsEntry(models.Model):
+    """One movement of points, never changed once written (an append-only ledger)."""
+
+    class Kind(models.TextChoices):
+        EARNED = "earned", "Earned on a paid order"
+        EARNED_REVERSED = "earned_reversed", "Taken back: order cancelled or refunded"
+        REDEEMED = "redeemed", "Spent on an order"
+        REDEEMED_RETURNED = "redeemed_returned", "Given back: order cancelled or refunded"
+
+    account = models.ForeignKey(PointsAccount, related_name="entries", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20, choices=Kind)
+    points = models.IntegerField()  # signed: + earned or given back, − spent or taken back
+    order = models.ForeignKey("orders.Order", null=True, blank=True, related_name="+", on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "points entries"
+        constraints = [
+            # Each order moves each kind of points once, however often a step is replayed.
+            models.UniqueConstraint(fields=["order", "kind"], name="one_points_entry_per_order_and_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.points:+d} ({self.get_kind_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Points entries are never changed: write a new entry instead.")
+        super().save(*args, **kwargs)

@@ -1,10 +1,13 @@
 """The offers' discount providers (settings.CART_DISCOUNT_PROVIDERS): plain functions of the
 cart's lines and the pricing context, as shop.cart.pricing calls them."""
 
+from decimal import ROUND_DOWN, Decimal
+
 from django.utils import timezone
 
-from shop.cart.pricing import ZERO, Adjustment, PricingContext, money
+from shop.cart.pricing import ZERO, Adjustment, PricingContext, lines_subtotal, money
 
+from .points import POINTS_CODE, offer_settings, points_balance, points_value
 from .selectors import DEAL_CODE_PREFIX, deals_for_pricing, upcoming_deal_product_ids
 from .vouchers import normalise_code, voucher_check, voucher_for_code
 
@@ -67,3 +70,26 @@ def voucher_adjustments(*, lines, context: PricingContext) -> list[Adjustment]:
         user_id=context.user_id, email=context.email,
     )
     return [check.adjustment()]
+
+
+def points_adjustments(*, lines, context: PricingContext) -> list[Adjustment]:
+    """Loyalty points the customer chose to spend (`cart.points_to_redeem`), last: at most
+    their balance (read under the account's lock at placement) and at most the settings'
+    share of what the discounts before left. Fewer than asked when either limit is lower."""
+    wanted = getattr(context.cart, "points_to_redeem", 0) or 0
+    if wanted <= 0 or not context.user_id:
+        return []
+    tuning = offer_settings()
+    balance = points_balance(user_id=context.user_id, lock=context.placing)
+    left = max(lines_subtotal(lines) - sum((adj.amount for adj in context.prior), ZERO), ZERO)
+    ceiling = (left * Decimal(tuning.points_max_share_percent) / Decimal(100)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    by_share = int((ceiling / tuning.point_value).to_integral_value(rounding=ROUND_DOWN)) if tuning.point_value > 0 else 0
+    points = min(wanted, max(balance, 0), by_share)
+    if points <= 0:
+        why = "you have no points to spend." if balance <= 0 else "nothing left for points to pay."
+        return [Adjustment(label=f"Points: {why}", amount=ZERO, code=POINTS_CODE)]
+    return [
+        Adjustment(
+            label=f"{points} loyalty points", amount=points_value(points, tuning=tuning), code=POINTS_CODE, units=points
+        )
+    ]

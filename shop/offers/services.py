@@ -12,7 +12,8 @@ from shop.cart.pricing import Adjustment, calculate_totals, cart_pricing_context
 from shop.cart.selectors import cart_lines_with_products
 from shop.cart.services import CartError
 
-from .models import Deal, OfferSettings, Voucher, VoucherUse
+from .models import Deal, Voucher, VoucherUse
+from .points import offer_settings, points_balance
 from .selectors import deal_id_of, deals_cache_bump
 from .vouchers import VOUCHER_CODE_PREFIX, normalise_code, voucher_code, voucher_for_code
 
@@ -82,11 +83,6 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _CODE_PREFIX = {Voucher.Source.POST_PURCHASE: "THANKS", Voucher.Source.ABANDONED_CART: "WELCOMEBACK"}
 
 
-def offer_settings() -> OfferSettings:
-    settings_row, _ = OfferSettings.objects.get_or_create(pk=1)
-    return settings_row
-
-
 def voucher_issue_personal(*, email: str, source: str, now=None) -> Voucher | None:
     """A single-use code for one customer (their address), for a follow-up e-mail: "10% off
     your next order" after a purchase, and, when staff switch it on, in the cart reminder.
@@ -114,3 +110,17 @@ def voucher_issue_personal(*, email: str, source: str, now=None) -> Voucher | No
         customer_email=email.strip().lower(),
         source=source,
     )
+
+
+def cart_points_set(*, cart: Cart | None, user, points: int) -> int:
+    """The points the signed-in customer wants to spend on this cart (0: none). More than
+    their balance is refused; the share of the order they may pay is applied when priced."""
+    if cart is None or not cart.lines.exists():
+        raise CartError("Add something to your cart before using points.", code="empty")
+    if cart.user_id != user.pk:
+        raise CartError("Sign in to use your points.", code="points")
+    balance = points_balance(user_id=user.pk)
+    if points > balance:
+        raise CartError(f"You have {max(balance, 0)} points to spend.", code="points")
+    Cart.objects.filter(pk=cart.pk).update(points_to_redeem=points)
+    return points

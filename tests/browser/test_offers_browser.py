@@ -18,7 +18,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _offers_providers(settings):
-    settings.CART_DISCOUNT_PROVIDERS = ["shop.offers.pricing.deal_adjustments", "shop.offers.pricing.voucher_adjustments"]
+    settings.CART_DISCOUNT_PROVIDERS = [
+        "shop.offers.pricing.deal_adjustments",
+        "shop.offers.pricing.voucher_adjustments",
+        "shop.offers.pricing.points_adjustments",
+    ]
 
 
 def fill_details(page):
@@ -108,3 +112,47 @@ def test_a_shopper_enters_a_voucher_in_the_cart_and_pays_the_discounted_total(li
     order = Order.objects.get()
     assert (order.discount, order.total) == (Decimal("12.00"), Decimal("52.95"))
     assert order.voucher_use.voucher.code == "TEATIME"
+
+
+def test_a_customer_spends_points_at_checkout_and_sees_them_in_my_account(live_server, page):
+    from shop.offers.models import PointsAccount, PointsEntry
+    from tests.factories import UserFactory
+
+    ada = UserFactory(username="ada@example.com", email="ada@example.com")
+    ada.set_password("correct horse battery")
+    ada.save()
+    account = PointsAccount.objects.create(user=ada, balance=800)
+    PointsEntry.objects.create(account=account, kind=PointsEntry.Kind.EARNED, points=800)
+    lamp = ProductFactory(name="Desk lamp", slug="desk-lamp", price=Decimal("60.00"), stock=5,
+                          category=CategoryFactory(slug="lighting"))
+
+    # A guest is asked to sign in to earn; signed in, they are told what they'll earn.
+    page.goto(live_server.url + lamp.get_absolute_url())
+    expect(page.locator(".points-note")).to_contain_text("Sign in to earn 60 points")
+    page.locator(".points-note a").click()
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.locator(".auth-card").get_by_role("button", name="Log in").click()
+    page.goto(live_server.url + lamp.get_absolute_url())
+    expect(page.locator(".points-note")).to_contain_text("You’ll earn 60 points")
+    page.get_by_role("button", name="Add to cart").click()
+
+    # In the cart they spend 500 of their 800 points.
+    page.goto(live_server.url + "/cart/")
+    expect(page.locator("[data-points-box]")).to_contain_text("You have 800 points (worth £8.00)")
+    page.get_by_label("Points to use").fill("500")
+    page.get_by_role("button", name="Use points").click()
+    expect(page.locator(".message-success")).to_contain_text("Using 500 points on this order.")
+    expect(page.locator(".cart-summary")).to_contain_text("500 loyalty points")
+    expect(page.locator("[data-total]").first).to_have_text("£55.00")
+
+    page.get_by_role("link", name="Check out").click()
+    fill_details(page)
+    expect(page.locator("[data-total]").first).to_have_text("£55.00")
+    page.get_by_role("button", name=re.compile(r"^Place order")).click()
+    expect(page.get_by_role("heading", name="Your order is confirmed")).to_be_visible()
+    assert Order.objects.get().discount == Decimal("5.00")
+
+    page.goto(live_server.url + "/accounts/points/")
+    expect(page.locator("[data-points-balance]")).to_have_text("300")
+    expect(page.locator(".points-history")).to_contain_text("Spent on an order")

@@ -66,3 +66,33 @@ def test_one_customer_racing_orders_uses_a_once_per_customer_code_once(postgres_
     assert all(isinstance(outcome, Order) for outcome in outcomes), outcomes
     assert VoucherUse.objects.filter(voucher=voucher).count() == 1
     assert sorted(order.discount for order in outcomes) == [Decimal("0.00")] * 9 + [Decimal("6.00")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_points_spent_by_racing_orders_never_take_the_balance_below_zero(postgres_only, settings):  # noqa: F811
+    # given: one customer with 1000 points and ten carts (a shop with several devices per
+    # customer would have them), each asking to spend all of them
+    from shop.offers.models import PointsAccount, PointsEntry
+    from tests.factories import UserFactory
+
+    settings.CART_DISCOUNT_PROVIDERS = [*settings.CART_DISCOUNT_PROVIDERS, "shop.offers.pricing.points_adjustments"]
+    ada = UserFactory()
+    account = PointsAccount.objects.create(user=ada, balance=1000)
+    PointsEntry.objects.create(account=account, kind=PointsEntry.Kind.EARNED, points=1000)
+    carts = [CartFactory(points_to_redeem=1000) for _ in range(10)]
+    for cart in carts:
+        CartLineFactory(cart=cart, product=ProductFactory(price=Decimal("60.00"), stock=5))
+
+    outcomes = race(
+        [
+            (lambda cart=cart, n=n: order_place(
+                cart=cart, email="ada@example.com", address=ADDRESS, payment_method="bank_transfer",
+                idempotency_key=f"points-race-{n:010d}", user=ada,
+            ))
+            for n, cart in enumerate(carts)
+        ]
+    )
+
+    assert all(isinstance(outcome, Order) for outcome in outcomes), outcomes
+    assert PointsAccount.objects.get(user=ada).balance == 0
+    assert sum(order.discount for order in outcomes) == Decimal("10.00")
