@@ -6,8 +6,9 @@ from recommendations.copurchase.selectors import Partner
 from recommendations.copurchase.substitutes import substitute_pairs
 
 
-def partner(pid, lift=2.0):
-    return Partner(product_id=pid, count_ab=10, count_a=100, count_b=100, support=0.01, confidence=0.1, lift=lift, score=1.0)
+def partner(pid, lift=2.0, count_b=100, orders=2000):
+    count_ab = round(lift * 100 * count_b / orders)
+    return Partner(pid, count_ab, 100, count_b, count_ab / orders, count_ab / 100, lift, 1.0)
 
 
 # The toaster (1), two kettles (2, 3), mugs (4), descaler (5), tea (6), a toast rack (7).
@@ -48,5 +49,14 @@ def test_kept_together_less_often_than_chance_is_instead_of_each_other():
 def test_a_few_partners_in_common_do_not_make_substitutes(second):
     first = [partner(1), partner(4), partner(5), partner(6), partner(13), partner(14), partner(15), partner(16)]
     lists = {2: first, 3: second}
+
+    assert substitute_pairs(lists) == {}
+
+
+def test_sharing_only_the_best_sellers_says_little():
+    # given: both lists hold the shop's three best sellers (in half of all orders) and each
+    # its own distinctive partners
+    best = [partner(1, count_b=1000, lift=1.2), partner(4, count_b=1000, lift=1.2), partner(5, count_b=900, lift=1.2)]
+    lists = {2: [*best, partner(6), partner(7)], 3: [*best, partner(8), partner(9)]}
 
     assert substitute_pairs(lists) == {}
