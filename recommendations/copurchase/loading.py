@@ -206,3 +206,38 @@ def order_id_bounds(*, window_start: dt.datetime, window_end: dt.datetime) -> tu
         .aggregate(lo=Min("id"), hi=Max("id"), n=Count("id"))
     )
     return agg["lo"] or 0, agg["hi"] or 0, agg["n"]
+
+
+def load_order_times(*, window_start: dt.datetime, window_end: dt.datetime) -> tuple[np.ndarray, np.ndarray]:
+    """(order ids, placed_at in epoch seconds) of the counted orders placed in the window,
+    for the recency weights and the tuning's held-out orders."""
+    order = Order._meta.db_table
+    params: list = [window_start, window_end, Order.Status.CANCELLED]
+    if connection.vendor == "postgresql":
+        sql = (f"SELECT array_agg(id), array_agg(extract(epoch FROM placed_at)::bigint) FROM {order} "
+               f"WHERE placed_at >= %s AND placed_at < %s AND status <> %s")
+        ids, times = _copy_int8_arrays(sql, params)
+        return ids, times.astype(np.float64)
+    rows = (
+        Order.objects.filter(placed_at__gte=window_start, placed_at__lt=window_end)
+        .exclude(status=Order.Status.CANCELLED).values_list("id", "placed_at")
+    )
+    ids, times = [], []
+    for order_id, placed_at in rows.iterator(chunk_size=FETCH_CHUNK):
+        ids.append(order_id)
+        times.append(placed_at.timestamp())
+    return np.array(ids, dtype=np.int64), np.array(times, dtype=np.float64)
+
+
+def load_baskets_between(*, start: dt.datetime, end: dt.datetime, orders: int) -> dict[int, tuple[float, set[int]]]:
+    """order id -> (placed_at in epoch seconds, its products) of the `orders` most recent
+    counted orders placed in [start, end)."""
+    recent = list(
+        Order.objects.counted().filter(placed_at__gte=start, placed_at__lt=end)
+        .order_by("-placed_at", "-id").values_list("id", "placed_at")[:orders]
+    )
+    baskets = {order_id: (placed_at.timestamp(), set()) for order_id, placed_at in recent}
+    lines = OrderLine.objects.filter(order_id__in=list(baskets), product_id__isnull=False).values_list("order_id", "product_id")
+    for order_id, product_id in lines.iterator(chunk_size=FETCH_CHUNK):
+        baskets[order_id][1].add(product_id)
+    return baskets
