@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from .counting import count_lines
+from .counting import count_baskets
 from .incremental import Build
-from .loading import load_lines, load_order_times
+from .loading import load_lines
 from .models import Snapshot
-from .recency import Recency, multiplier_lookup
+from .recency import Recency
 from .scoring import ScoreParams
 from .timing import Timer
-from .tuning import BackTest, History, Setting, backtest, split_holdout
+from .tuning import BackTest, History, Setting, backtest, split_baskets
 
 
 def tuned_params(params: ScoreParams, setting: Setting) -> ScoreParams:
@@ -46,18 +46,24 @@ def counts_tuned(
     """The window's counts with the setting the back-test chose (the default when there is
     nothing to back-test on), the setting, its recency weights and the back-test."""
     with timer("read"):
-        order_ids, product_ids = load_lines(window_start=window_start, window_end=window_end, progress=progress)
-        ids, times = load_order_times(window_start=window_start, window_end=window_end)
+        order_times: list = []
+        order_ids, product_ids = load_lines(
+            window_start=window_start, window_end=window_end, progress=progress, order_times=order_times
+        )
+        ids, times = order_times
     start, end = window_start.timestamp(), window_end.timestamp()
     default = Setting(defaults.gamma, None, defaults.alpha)
+    with timer("count"):  # the basket matrix, shared by the back-test and the count
+        baskets, row_times = History(order_ids, product_ids, ids, times).baskets()
+        del order_ids, product_ids
     with timer("tune"):
-        train, holdout = split_holdout(History(order_ids, product_ids, ids, times), end=end)
-        result = backtest(train=train, holdout=holdout, default=default, recency_start=start, recency_end=end,
+        split = split_baskets(baskets, row_times, end=end)
+        result = backtest(split=split, default=default, recency_start=start, recency_end=end,
                           min_count=defaults.min_count)
-        del train, holdout
+        del split
     setting = result.chosen if result else default
     recency = Recency.for_window(half_life_days=setting.half_life_days, window_start=start, window_end=end)
     with timer("count"):
-        counts = count_lines(order_ids=order_ids, product_ids=product_ids, gamma=setting.gamma,
-                             multiplier_of=multiplier_lookup(recency, order_ids=ids, placed=times))
+        multipliers = recency.multipliers(row_times) if setting.half_life_days else None
+        counts = count_baskets(baskets, gamma=setting.gamma, multipliers=multipliers)
     return Build(counts=counts), setting, (recency if setting.half_life_days else None), result

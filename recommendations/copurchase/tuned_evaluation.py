@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .counting import baskets_from_lines, count_baskets
+from .counting import count_baskets
 from .evaluation import CART_SIZES, Lines, hit_rates, lists_from_top, popularity_lists
-from .recency import Recency, multiplier_lookup
+from .recency import Recency
 from .scoring import ScoreParams, score_counts
-from .tuning import BackTest, History, Setting, backtest, split_holdout
+from .tuning import BackTest, History, Setting, backtest, split_baskets
 
 
 def read_groceries(path: Path | str) -> Lines:
@@ -51,18 +51,16 @@ def evaluate_tuned(*, train: Lines, test: Lines, params: ScoreParams, k: int = 5
     popularity, all asked on the test orders."""
     history = history_of(train)
     start, end = float(history.times.min()), float(history.times.max()) + 1
-    inner_train, inner_holdout = split_holdout(history, end=end)
+    baskets, row_times = history.baskets()
     default = Setting(params.gamma, None, params.alpha)
-    result = backtest(train=inner_train, holdout=inner_holdout, default=default, recency_start=start,
+    result = backtest(split=split_baskets(baskets, row_times, end=end), default=default, recency_start=start,
                       recency_end=end, min_count=params.min_count)
     chosen = result.chosen if result else default
-    baskets = baskets_from_lines(order_ids=train.order_ids, product_ids=train.product_ids)
     recency = Recency.for_window(half_life_days=chosen.half_life_days, window_start=start, window_end=end)
-    lookup = multiplier_lookup(recency, order_ids=history.times_order_ids, placed=history.times)
     item_ids = baskets.item_ids
     lists = {}
     for name, setting in (("tuned", chosen), ("default", default)):
-        multipliers = lookup(baskets.order_ids) if lookup and setting is chosen else None
+        multipliers = recency.multipliers(row_times) if chosen.half_life_days and setting is chosen else None
         counts = count_baskets(baskets, gamma=setting.gamma, multipliers=multipliers)
         top = score_counts(counts, replace(params, gamma=setting.gamma, alpha=setting.alpha, top_k=k))
         lists[name] = lists_from_top(top, item_ids, k=k)

@@ -12,9 +12,10 @@ error of the difference (the one-standard-error rule), so a night's noise is not
 production. The standard error treats an order's questions as one cluster.
 
 Cost: the training orders are counted once per γ, and only the rows of the products asked
-(X_Qᵀ·diag(v)·X, the columns split by recency bucket): every half-life and α is derived from
-those counts at scoring time (recency.py explains the buckets). The grid is scored on at
-most MAX_QUESTION_ORDERS held-out orders, the newest.
+(X_Qᵀ·diag(v)·X, the partners split by recency bucket): every half-life and α is derived
+from those counts at scoring time (recency.py explains the buckets). The grid is scored on
+at most MAX_QUESTION_ORDERS held-out orders, the newest, and a bestseller's row on a sample
+of ANCHOR_ORDERS of its orders: without it one γ would cost more than counting the window.
 
 Not in the grid: a blend with the category's co-purchases or bestsellers (see the README).
 """
@@ -28,18 +29,21 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .counting import COUNT_BITS, COUNT_MASK, available_cpus, baskets_from_lines, size_weights
+from .counting import COUNT_BITS, COUNT_MASK, Baskets, available_cpus, baskets_from_lines, size_weights
 from .evaluation import CART_SIZES
 from .recency import Recency
 from .scoring import top_k_order
 
 HOLDOUT_DAYS = 14
 HOLDOUT_SHARE = 0.05
-MAX_QUESTION_ORDERS = 5000
+MAX_QUESTION_ORDERS = 1000
 TUNING_K = (3, 5)
 GRID_GAMMA = (0.25, 0.5, 1.0)
 GRID_HALF_LIFE_DAYS = (None, 180.0, 60.0)
 GRID_ALPHA = (0.0, 0.1, 0.2)
+# Orders an anchor's row is counted on at most (see backtest), and the sample's seed.
+ANCHOR_ORDERS = 500
+SAMPLE_SEED = 20141
 
 
 @dataclass(frozen=True)
@@ -111,39 +115,50 @@ class History:
     times_order_ids: np.ndarray
     times: np.ndarray
 
-    def time_of(self, order_ids: np.ndarray) -> np.ndarray:
+    def baskets(self) -> tuple[Baskets, np.ndarray]:
+        """The baskets and the time of each of their rows."""
+        baskets = baskets_from_lines(order_ids=self.order_ids, product_ids=self.product_ids)
         sort = np.argsort(self.times_order_ids, kind="stable")
         ids = self.times_order_ids[sort]
-        pos = np.clip(np.searchsorted(ids, order_ids), 0, max(len(ids) - 1, 0))
-        return self.times[sort][pos]
-
-    def split(self, holdout_ids: np.ndarray) -> tuple[History, History]:
-        out = np.isin(self.order_ids, holdout_ids)
-        out_t = np.isin(self.times_order_ids, holdout_ids)
-
-        def take(lines, orders):
-            return History(self.order_ids[lines], self.product_ids[lines], self.times_order_ids[orders], self.times[orders])
-
-        return take(~out, ~out_t), take(out, out_t)
+        pos = np.clip(np.searchsorted(ids, baskets.order_ids), 0, max(len(ids) - 1, 0))
+        return baskets, self.times[sort][pos]
 
 
-def split_holdout(history: History, *, end: float) -> tuple[History, History]:
-    mask = holdout_orders(history.times, end=end)
-    return history.split(history.times_order_ids[mask])
+@dataclass(frozen=True)
+class Split:
+    """The window's baskets cut in two, one vocabulary: training rows and held-out rows,
+    each with its orders' times."""
+
+    item_ids: np.ndarray
+    train: sp.csr_matrix
+    train_times: np.ndarray
+    holdout: sp.csr_matrix
+    holdout_times: np.ndarray
+
+
+def split_baskets(baskets: Baskets, times: np.ndarray, *, end: float) -> Split:
+    """Hold out the newest orders (holdout_orders) of baskets whose rows were placed at `times`."""
+    mask = holdout_orders(times, end=end)
+    x = baskets.matrix
+    return Split(baskets.item_ids, x[~mask], times[~mask], x[mask], times[mask])
+
+
+def split_holdout(history: History, *, end: float) -> Split:
+    return split_baskets(*history.baskets(), end=end)
 
 
 class _Questions:
     """The held-out cart-sized orders asked: (order, product column) pairs and the lookups
     that score a list of partner columns against them."""
 
-    def __init__(self, holdout: History, item_ids: np.ndarray, *, max_orders: int):
-        baskets = baskets_from_lines(order_ids=holdout.order_ids, product_ids=holdout.product_ids, item_ids=item_ids)
+    def __init__(self, split: Split, *, max_orders: int):
+        item_ids = split.item_ids
         low, high = CART_SIZES
-        sizes = baskets.sizes  # the vocabulary holds every held-out product: sizes as placed
+        sizes = np.diff(split.holdout.indptr)  # the vocabulary holds every held-out product: sizes as placed
         cart = np.flatnonzero((sizes >= max(low, 2)) & (sizes <= high))
-        newest = np.argsort(-holdout.time_of(baskets.order_ids[cart]), kind="stable")[:max_orders]
+        newest = np.argsort(-split.holdout_times[cart], kind="stable")[:max_orders]
         rows = np.sort(cart[newest])
-        x = baskets.matrix[rows]
+        x = split.holdout[rows]
         self.order = np.repeat(np.arange(len(rows)), np.diff(x.indptr))
         self.item = x.indices.astype(np.int64)
         self.n_orders = len(rows)
@@ -170,16 +185,21 @@ class _Questions:
         return Figures(float((first < 3).sum() / q), float((first < 5).sum() / q), float(covered.sum() / q))
 
 
-def _anchor_rows(x: sp.csr_matrix, anchors: np.ndarray, values: np.ndarray, ext: sp.csr_matrix) -> sp.csr_matrix:
-    """X_Qᵀ·diag(values)·ext, the anchors' rows, split over the CPUs (scipy releases the GIL)."""
-    xq_t = (x[:, anchors].T.tocsr()).multiply(values[np.newaxis, :]).tocsr().astype(np.int64)
-    parts = min(available_cpus(), max(1, len(anchors) // 256))
+def _anchor_rows(ext_t: sp.csr_matrix, xq: sp.csr_matrix, values: np.ndarray) -> sp.csr_matrix:
+    """(ext_t·diag(values)·X_Q)ᵀ: a row per anchor, its partner × bucket columns sorted. The
+    anchors are split over the CPUs (scipy's sparse product releases the GIL)."""
+    xq_rows = np.repeat(np.arange(xq.shape[0]), np.diff(xq.indptr))
+    right = sp.csr_matrix((values[xq_rows], xq.indices, xq.indptr), shape=xq.shape).tocsc()
+    parts = min(available_cpus(), max(1, xq.shape[1] // 256))
+    bounds = np.linspace(0, xq.shape[1], parts + 1).astype(int)
+
+    def block(lo: int, hi: int) -> sp.csr_matrix:
+        return (ext_t @ right[:, lo:hi]).T.tocsr()  # the transpose sorts the columns
+
     if parts <= 1:
-        return (xq_t @ ext).tocsr()
-    bounds = np.linspace(0, len(anchors), parts + 1).astype(int)
+        return block(0, xq.shape[1])
     with ThreadPoolExecutor(parts, thread_name_prefix="copurchase-tune") as pool:
-        blocks = list(pool.map(lambda ab: (xq_t[ab[0]:ab[1]] @ ext).tocsr(), zip(bounds[:-1], bounds[1:])))
-    return sp.vstack(blocks, format="csr")
+        return sp.vstack(list(pool.map(lambda ab: block(*ab), zip(bounds[:-1], bounds[1:]))), format="csr")
 
 
 def _lists(*, a, b, score, n_ab, item_ids, n_anchors: int, k: int) -> np.ndarray:
@@ -205,7 +225,7 @@ def _cluster_se(diff: np.ndarray, order: np.ndarray, queries: int) -> float:
 
 
 def backtest(
-    *, train: History, holdout: History, default: Setting, recency_start: float, recency_end: float,
+    *, split: Split, default: Setting, recency_start: float, recency_end: float,
     min_count: int = 2, grid: list[Setting] | None = None, max_orders: int = MAX_QUESTION_ORDERS,
 ) -> BackTest | None:
     """Score the grid on the held-out orders (counts from `train` only); None when there is
@@ -214,41 +234,62 @@ def backtest(
     if default not in grid:
         grid = [default, *grid]
     k = max(TUNING_K)
-    item_ids = np.union1d(np.unique(train.product_ids), np.unique(holdout.product_ids))
-    questions = _Questions(holdout, item_ids, max_orders=max_orders)
-    baskets = baskets_from_lines(order_ids=train.order_ids, product_ids=train.product_ids, item_ids=item_ids)
-    if questions.queries == 0 or baskets.n_orders == 0:
+    item_ids = split.item_ids
+    questions = _Questions(split, max_orders=max_orders)
+    x = split.train
+    if questions.queries == 0 or x.shape[0] == 0:
         return None
-    x, n, anchors = baskets.matrix, len(item_ids), questions.anchors
+    n, anchors = len(item_ids), questions.anchors
+    sizes = np.diff(x.indptr)
     item_counts = np.bincount(x.indices, minlength=n).astype(np.float64)
     shape = Recency.for_window(half_life_days=None, window_start=recency_start, window_end=recency_end)
-    buckets = shape.buckets(train.time_of(baskets.order_ids))
+    buckets = shape.buckets(split.train_times)
     n_buckets = int(buckets.max()) + 1
-    # Each order's products land in the columns of its recency bucket: one product per γ
-    # gives every bucket's counts.
-    ext = sp.csr_matrix((x.data, x.indices + n * np.repeat(buckets, np.diff(x.indptr)), x.indptr),
-                        shape=(x.shape[0], n * n_buckets))
+    # Xᵀ with a row per (partner, recency bucket), item·T + bucket, and X_Q, the anchors'
+    # columns: one product per γ gives every bucket's counts of every anchor's partners.
+    t = n_buckets
+    line_orders = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+    ext_t = sp.csr_matrix((np.ones(len(x.indices), np.int64), (x.indices * t + buckets[line_orders], line_orders)),
+                          shape=(n * t, x.shape[0]))
+    position = np.full(n, -1, np.int64)
+    position[anchors] = np.arange(len(anchors))
+    # A bestseller's row would cost its every order: it is counted on a random sample of
+    # ANCHOR_ORDERS of them (the same sample for every setting, so they are compared fairly;
+    # its partners' ranks barely move, their counts being in the hundreds).
+    share = np.minimum(1.0, ANCHOR_ORDERS / np.maximum(item_counts, 1))
+    asked = position[x.indices] >= 0
+    asked &= np.random.default_rng(SAMPLE_SEED).random(len(asked)) < share[x.indices]
+    xq = sp.csr_matrix((np.ones(int(asked.sum()), np.int64), (line_orders[asked], position[x.indices][asked])),
+                       shape=(x.shape[0], len(anchors)))
     results: dict[Setting, tuple[np.ndarray, np.ndarray]] = {}
     baselines: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for gamma in sorted({s.gamma for s in grid}):
-        packed = (size_weights(baskets.sizes, gamma=gamma) << COUNT_BITS) + 1
-        rows = _anchor_rows(x, anchors, packed, ext).tocoo()
-        item, bucket = rows.col % n, rows.col // n
-        keep = item != anchors[rows.row]
-        key = rows.row[keep].astype(np.int64) * n + item[keep]
-        pairs, inverse = np.unique(key, return_inverse=True)
-        data, bucket = rows.data[keep], bucket[keep]
-        plain = np.bincount(inverse, weights=(data & COUNT_MASK).astype(np.float64))
-        kept = plain >= min_count
-        a, b, plain = pairs[kept] // n, pairs[kept] % n, plain[kept]
-        weighted_raw = (data >> COUNT_BITS).astype(np.float64)
+        packed = (size_weights(sizes, gamma=gamma) << COUNT_BITS) + 1
+        # Transposed to anchor rows with sorted columns: an anchor's buckets of one partner
+        # are adjacent, so summing them over buckets is one reduceat per half-life.
+        rows = _anchor_rows(ext_t, xq, packed)
+        anchor_of = np.repeat(np.arange(len(anchors)), np.diff(rows.indptr))
+        partner, bucket = rows.indices // t, rows.indices % t
+        data = rows.data
+        del rows
+        starts = np.flatnonzero(np.r_[True, (partner[1:] != partner[:-1]) | (anchor_of[1:] != anchor_of[:-1])])
+        plain = np.add.reduceat(data & COUNT_MASK, starts)
+        a, b = anchor_of[starts], partner[starts]
+        plain = plain / share[anchors[a]]  # estimated from the sample for bestsellers
+        kept = (plain >= min_count) & (b != anchors[a])
+        a, b, plain = a[kept], b[kept], plain[kept]
+        weighted_raw = data >> COUNT_BITS
+        del data
         if not baselines:
             baselines["cocount"] = questions.hits(_lists(a=a, b=b, score=plain, n_ab=plain, item_ids=item_ids,
                                                          n_anchors=len(anchors), k=k))
         for half_life in sorted({s.half_life_days or 0.0 for s in grid if s.gamma == gamma}):
             recency = Recency(half_life or None, shape.landmark, shape.bucket_seconds)
-            weight = recency.bucket_multipliers(n_buckets)[bucket]
-            weighted = np.bincount(inverse, weights=weighted_raw * weight)[kept]
+            if half_life:
+                weighted = np.add.reduceat(weighted_raw * recency.bucket_multipliers(t)[bucket], starts)[kept]
+            else:
+                weighted = np.add.reduceat(weighted_raw, starts)[kept]
+            weighted = weighted.astype(np.float64)
             for setting in (s for s in grid if s.gamma == gamma and (s.half_life_days or 0.0) == half_life):
                 score = weighted / np.power(item_counts[b], setting.alpha) if setting.alpha else weighted
                 lists = _lists(a=a, b=b, score=score, n_ab=plain, item_ids=item_ids, n_anchors=len(anchors), k=k)

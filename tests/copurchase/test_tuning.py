@@ -41,12 +41,11 @@ def recency_history() -> History:
 
 def test_the_tuning_picks_a_recency_half_life_when_the_newest_orders_clearly_follow_the_recent_ones():
     # given: 200 orders, the newest 5% (the ten A+C orders) held out
-    train, holdout = split_holdout(recency_history(), end=360 * DAY)
-    assert set(holdout.product_ids.tolist()) == {A, C} and len(holdout.times) == 10
+    split = split_holdout(recency_history(), end=360 * DAY)
+    assert set(split.item_ids[split.holdout.indices].tolist()) == {A, C} and split.holdout.shape[0] == 10
 
     # when
-    result = backtest(train=train, holdout=holdout, default=Setting(0.5, None, 0.0), recency_start=0.0,
-                      recency_end=360 * DAY)
+    result = backtest(split=split, default=Setting(0.5, None, 0.0), recency_start=0.0, recency_end=360 * DAY)
 
     # then: without recency A's three partners are B's (a miss), with it C comes first
     assert result.figures["default"].hit3 == pytest.approx(0.5)
@@ -58,11 +57,11 @@ def test_the_tuning_keeps_the_default_when_no_setting_beats_it_by_more_than_one_
     # given: undated orders (recency cannot matter) where every setting ranks alike
     history = recency_history()
     history = History(history.order_ids, history.product_ids, history.times_order_ids, np.zeros(len(history.times)))
-    train, holdout = split_holdout(history, end=1.0)
+    split = split_holdout(history, end=1.0)
     grid = [Setting(0.5, None, 0.0), Setting(0.5, 60.0, 0.0), Setting(1.0, None, 0.0)]
 
     # when
-    result = backtest(train=train, holdout=holdout, default=grid[0], recency_start=0.0, recency_end=1.0, grid=grid)
+    result = backtest(split=split, default=grid[0], recency_start=0.0, recency_end=1.0, grid=grid)
 
     # then
     assert result.chosen == grid[0]
