@@ -84,11 +84,18 @@ class BackTest:
 
 
 def default_grid(default: Setting) -> list[Setting]:
-    """The grid, the default setting first (ties go to it)."""
+    """The grid, nearest the default first: the default, then the settings that change one
+    parameter, then two, then three (the best of equals is the first, so a tie goes to the
+    setting that departs least from the default)."""
     gammas = sorted({default.gamma, *GRID_GAMMA})
     alphas = sorted({default.alpha, *GRID_ALPHA})
     grid = [Setting(g, h, a) for g, h, a in itertools.product(gammas, GRID_HALF_LIFE_DAYS, alphas)]
-    return [default, *(s for s in grid if s != default)]
+
+    def departure(s: Setting) -> tuple:
+        changed = (s.gamma != default.gamma) + (s.half_life_days != default.half_life_days) + (s.alpha != default.alpha)
+        return changed, abs(s.gamma - default.gamma), -(s.half_life_days or float("inf")), abs(s.alpha - default.alpha)
+
+    return sorted(grid, key=departure)
 
 
 def holdout_orders(placed: np.ndarray, *, end: float) -> np.ndarray:
@@ -224,6 +231,18 @@ def _cluster_se(diff: np.ndarray, order: np.ndarray, queries: int) -> float:
     return float(np.sqrt(m / (m - 1) * np.sum((sums - mean * sizes) ** 2)) / queries)
 
 
+def one_standard_error_choice(
+    *, hits: dict[Setting, np.ndarray], grid: list[Setting], default: Setting, order: np.ndarray
+) -> tuple[Setting, Setting, float]:
+    """(chosen, best, se): the best setting by hit rate (the first of equals in grid order),
+    chosen only if it beats the default by more than one standard error of the difference;
+    `hits` holds one boolean per question, `order` each question's order."""
+    best = max(grid, key=lambda s: int(hits[s].sum()))
+    diff = hits[best].astype(np.float64) - hits[default]
+    se = _cluster_se(diff, order, len(diff))
+    return (best if diff.mean() > se else default), best, se
+
+
 def backtest(
     *, split: Split, default: Setting, recency_start: float, recency_end: float,
     min_count: int = 2, grid: list[Setting] | None = None, max_orders: int = MAX_QUESTION_ORDERS,
@@ -301,11 +320,10 @@ def backtest(
         pop_lists[row, : len(others)] = others
     baselines["popularity"] = questions.hits(pop_lists)
     figures = {setting: questions.figures(*hits) for setting, hits in results.items()}
-    best = max(grid, key=lambda s: figures[s].hit3)  # the first of equals: the default when tied
-    diff = (results[best][0] < 3).astype(np.float64) - (results[default][0] < 3)
-    se = _cluster_se(diff, questions.order, questions.queries)
-    gain = figures[best].hit3 - figures[default].hit3
-    chosen = best if gain > se else default
+    chosen, best, se = one_standard_error_choice(
+        hits={setting: first < 3 for setting, (first, _) in results.items()}, grid=grid, default=default,
+        order=questions.order,
+    )
     return BackTest(
         chosen=chosen, default=default, best=best, orders=questions.n_orders, queries=questions.queries, se=se,
         figures={"chosen": figures[chosen], "default": figures[default], "best": figures[best],

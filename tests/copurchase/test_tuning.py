@@ -12,7 +12,7 @@ from django.utils import timezone
 from recommendations.copurchase.models import Snapshot
 from recommendations.copurchase.quality import GATE_K, hit_rate, snapshot_lists
 from recommendations.copurchase.refresh import copurchase_refresh
-from recommendations.copurchase.tuning import History, Setting, backtest, split_holdout
+from recommendations.copurchase.tuning import History, Setting, backtest, one_standard_error_choice, split_holdout
 from tests.factories import UserFactory
 
 from .builders import place_baskets
@@ -148,3 +148,23 @@ def test_evaluate_recommendations_prints_tuned_and_baselines_for_a_groceries_fil
     table = {line.split()[0]: line.split() for line in text.splitlines() if line[:1].isalpha() and len(line.split()) == 7}
     assert {"tuned", "chosen", "cocount", "popularity"} <= set(table)
     assert "cart-sized hit@3: tuned" in text
+
+
+def test_the_best_setting_replaces_the_default_only_when_it_wins_by_more_than_one_standard_error():
+    default, better = Setting(0.5, None, 0.0), Setting(1.0, 60.0, 0.2)
+    order = np.repeat(np.arange(100), 2)  # 100 orders of two questions
+    baseline = np.tile([True, False], 100)
+
+    def choose(wins: int, losses: int = 0):
+        improved = baseline.copy()
+        improved[1 : 2 * wins : 2] = True  # the second question of the first `wins` orders
+        improved[198 - 2 * losses + 2 :: 2][:losses] = False  # the first question of the last `losses` orders
+        return one_standard_error_choice(hits={default: baseline, better: improved}, grid=[default, better],
+                                         default=default, order=order)
+
+    # two orders won, one lost, of 100: +0.5 points, within one SE (about 0.9)
+    chosen, best, se = choose(2, losses=1)
+    assert best == better and chosen == default and se > 0.005
+    # twenty won: 10 points, far beyond it
+    chosen, best, se = choose(20)
+    assert chosen == better and se < 0.05

@@ -91,10 +91,10 @@ class Command(BaseCommand):
         if not no_tune:
             backtest, tuned = evaluate_tuned(train=train, test=test, params=params)
             results = {"tuned": tuned["tuned"], **results}
-        sides = (f"before {cutoff}", "from it") if cutoff else ("", "")
+        sides = (f" before {cutoff}", " from it") if cutoff else ("", "")
         self.stdout.write(
-            f"{source}: {len(np.unique(train.order_ids))} train orders {sides[0]}, "
-            f"{len(np.unique(test.order_ids))} test orders {sides[1]}\n"
+            f"{source}: {len(np.unique(train.order_ids))} train orders{sides[0]}, "
+            f"{len(np.unique(test.order_ids))} test orders{sides[1]}\n"
             f"chosen: {params.method} (gamma={params.gamma}, alpha={params.alpha}, min pair count {params.min_count})\n"
         )
         if backtest is not None:
