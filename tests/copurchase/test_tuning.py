@@ -9,7 +9,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from recommendations.copurchase.counting import count_lines
+from recommendations.copurchase.incremental import counts_of_snapshot
+from recommendations.copurchase.loading import load_lines, load_order_times
 from recommendations.copurchase.models import Snapshot
+from recommendations.copurchase.recency import Recency, multiplier_lookup
 from recommendations.copurchase.quality import GATE_K, hit_rate, snapshot_lists
 from recommendations.copurchase.refresh import copurchase_refresh
 from recommendations.copurchase.tuning import History, Setting, backtest, one_standard_error_choice, split_holdout
@@ -168,3 +172,21 @@ def test_the_best_setting_replaces_the_default_only_when_it_wins_by_more_than_on
     # twenty won: 10 points, far beyond it
     chosen, best, se = choose(20)
     assert chosen == better and se < 0.05
+
+
+def test_the_nightly_counts_with_recency_weights_equal_a_recount_of_the_window_with_the_same_weights(products):
+    a, c = recent_pairs_history(products)
+    full = copurchase_refresh(full=True)
+    assert full.params["half_life_days"]  # the back-test chose a recency weight
+    place_baskets([[a, c], [a, products[2]]], placed_at=timezone.now())
+
+    nightly = copurchase_refresh()
+
+    recency = Recency.from_params(nightly.params)
+    order_ids, product_ids = load_lines(window_start=nightly.window_start, window_end=nightly.window_end)
+    ids, times = load_order_times(window_start=nightly.window_start, window_end=nightly.window_end)
+    recount = count_lines(order_ids=order_ids, product_ids=product_ids, gamma=nightly.params["gamma"],
+                          multiplier_of=multiplier_lookup(recency, order_ids=ids, placed=times))
+    assert nightly.mode == Snapshot.Mode.INCREMENTAL
+    assert counts_of_snapshot(nightly)[0].equals(recount)
+    assert recount.weighted.max() > recount.pairs.max() * 4096  # the newest orders weigh more than the size weight alone
