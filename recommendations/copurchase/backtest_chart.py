@@ -34,12 +34,13 @@ class BacktestChart:
 
 def backtest_chart(*, nights: int = CHART_NIGHTS) -> BacktestChart | None:
     """Hit-rate@3 on the held-out orders of the last `nights` snapshots that ran the back-test
-    (a full refresh's own; incremental nights repeat their base's), oldest first."""
+    (full refreshes: an incremental night keeps its base's), oldest first."""
     rows = list(
-        Snapshot.objects.exclude(backtest={}).exclude(status=Snapshot.Status.BUILDING)
+        Snapshot.objects.exclude(backtest={}).exclude(backtest__has_key="reused_from")
+        .exclude(status=Snapshot.Status.BUILDING)
         .order_by("-created_at", "-id").values("id", "created_at", "backtest")[:nights]
     )[::-1]
-    rows = [r for r in rows if "figures" in r["backtest"]]
+    rows = [r for r in rows if "figures" in r["backtest"]]  # a back-test with nothing to ask stores {}
     if not rows:
         return None
     values = [r["backtest"]["figures"].get(key, {}).get("hit3") for r in rows for key, _, _ in SERIES]

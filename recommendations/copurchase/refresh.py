@@ -152,7 +152,9 @@ def _refresh(*, now, full: bool, stage: Stage | None, progress, holder: str) -> 
                     base=base, window_start=window_start, window_end=window_end, gamma=params.gamma, timer=timer,
                     recency=recency,
                 )
-                snapshot.backtest = {**base.backtest, "reused_from": base.pk} if base.backtest else {}
+                snapshot.backtest = (
+                    {**base.backtest, "reused_from": base.backtest.get("reused_from", base.pk)} if base.backtest else {}
+                )
             except (ValueError, KeyError, OSError, zlib.error, zstandard.ZstdError, SnapshotCounts.DoesNotExist) as exc:
                 # Unreadable base (older format, corrupt, a pruned link): recount instead of failing the night.
                 logger.warning("copurchase: base #%s unusable (%s); full recount", base.pk, exc)
