@@ -474,6 +474,8 @@ FOLLOWUP_REVIEW_REQUEST_DAYS = env.int("FOLLOWUP_REVIEW_REQUEST_DAYS", default=1
 
 # RECOMMENDATIONS: co-purchase
 # Score: size-weighted co-count, each order weighing 1/(size-1)^γ (see recommendations/copurchase/scoring.py).
+# SIZE_GAMMA and POPULARITY_ALPHA are the default setting: each full refresh back-tests a grid around
+# it on its newest orders and keeps it unless another wins by more than one standard error (tuning.py).
 # The window: the last WINDOW_DAYS of orders, reaching back further until it holds at least
 # WINDOW_MIN_ORDERS counted orders (a quiet shop, an imported history: see refresh_window).
 COPURCHASE_WINDOW_DAYS = env.int("COPURCHASE_WINDOW_DAYS", default=365)
@@ -482,7 +484,8 @@ COPURCHASE_MIN_PAIR_COUNT = env.int("COPURCHASE_MIN_PAIR_COUNT", default=2)
 COPURCHASE_TOP_K = env.int("COPURCHASE_TOP_K", default=20)
 COPURCHASE_SIZE_GAMMA = env.float("COPURCHASE_SIZE_GAMMA", default=0.5)
 COPURCHASE_POPULARITY_ALPHA = env.float("COPURCHASE_POPULARITY_ALPHA", default=0.0)
-# Refuse a snapshot whose hit-rate@3 on the most recent orders falls more than this share below the live one's.
+# Refuse a snapshot whose hit-rate@3 on the orders placed since the live one's window ended (which neither
+# was built from) falls more than this share below the live one's; RECENT_ORDERS of them at most.
 COPURCHASE_QUALITY_MAX_DROP = env.float("COPURCHASE_QUALITY_MAX_DROP", default=0.2)
 COPURCHASE_QUALITY_RECENT_ORDERS = env.int("COPURCHASE_QUALITY_RECENT_ORDERS", default=5000)
 COPURCHASE_QUALITY_MIN_QUERIES = env.int("COPURCHASE_QUALITY_MIN_QUERIES", default=50)

@@ -11,12 +11,13 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from shop.admin_reports import ReportAdmin
 from shop.broker import enqueue
 
+from .backtest_chart import backtest_chart
 from .explain import pair_explanation
 from .forms import PairForm
 from .lease import LeaseBusy, lease_holder
@@ -67,12 +68,12 @@ def snapshot_advice(snapshot: Snapshot, *, live: Snapshot | None) -> str:
 class SnapshotAdmin(admin.ModelAdmin):
     list_display = (
         "id", "status_badge", "mode", "published_at", "orders", "pairs", "duration_display", "quality_display",
-        "outcome",
+        "backtest_display", "outcome",
     )
     list_filter = ("status", "mode", "pinned")
     ordering = ("-created_at", "-id")
     actions = ["roll_back", "unpin"]
-    readonly_fields = ["what_to_do", *(f.name for f in Snapshot._meta.fields)]
+    readonly_fields = ["what_to_do", "backtest_summary", "gate_summary", *(f.name for f in Snapshot._meta.fields)]
     change_list_template = "admin/copurchase/snapshot/change_list.html"
 
     def has_add_permission(self, request):
@@ -119,6 +120,41 @@ class SnapshotAdmin(admin.ModelAdmin):
         live = quality.get("live_hit_rate")
         return f"{quality['new_hit_rate']:.3f}" + (f" ({live:.3f})" if live is not None else "")
 
+    @admin.display(description="Back-test hit@3 (co-count)")
+    def backtest_display(self, obj):
+        figures = (obj.backtest or {}).get("figures")
+        if not figures:
+            return "—"
+        return f"{figures['chosen']['hit3']:.3f} ({figures['cocount']['hit3']:.3f})"
+
+    @admin.display(description="Back-test (tuning)")
+    def backtest_summary(self, obj):
+        backtest = obj.backtest or {}
+        if "figures" not in backtest:
+            return "No back-test: too few orders to hold any out, or a run that does not tune (sharded)."
+        chosen, figures = backtest["chosen"], backtest["figures"]
+        half = f"{chosen['half_life_days']:g} days" if chosen.get("half_life_days") else "none"
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((label, f"{figures[key]['hit3']:.3f}", f"{figures[key]['hit5']:.3f}", f"{figures[key]['coverage']:.3f}")
+             for key, label in (("chosen", "Chosen"), ("default", "Default (settings)"), ("best", "Best of the grid"),
+                                ("cocount", "Plain co-count"), ("popularity", "Popularity")) if key in figures),
+        )
+        reused = backtest.get("reused_from")
+        return format_html(
+            "<p>Chosen: size weight γ = {}, recency half-life {}, popularity damping α = {}{}. "
+            "Scored on {} held-out cart-sized orders ({} questions) that the lists were not built from; "
+            "one standard error of the gain over the default: {}.</p>"
+            "<table><thead><tr><th></th><th>hit@3</th><th>hit@5</th><th>coverage</th></tr></thead><tbody>{}</tbody></table>",
+            f"{chosen['gamma']:g}", half, f"{chosen['alpha']:g}",
+            f" (an incremental run: kept from snapshot #{reused})" if reused else "",
+            intcomma(backtest["orders"]), intcomma(backtest["queries"]), f"{backtest['se']:.3f}", rows,
+        )
+
+    @admin.display(description="Quality gate")
+    def gate_summary(self, obj):
+        return (obj.quality or {}).get("reason") or "—"
+
     def get_urls(self):
         refresh = self.admin_site.admin_view(self.refresh_view)
         return [path("refresh/", refresh, name="copurchase_snapshot_refresh"), *super().get_urls()]
@@ -135,6 +171,7 @@ class SnapshotAdmin(admin.ModelAdmin):
             "refused_advice": snapshot_advice(latest, live=live) if latest else "",
             "refresh_running": lease_holder(),
             "refresh_url": reverse("admin:copurchase_snapshot_refresh"),
+            "backtest_chart": backtest_chart(),
         }
         return super().changelist_view(request, extra_context=extra_context)
 

@@ -19,6 +19,7 @@ How counts are stored (SnapshotCounts, ShardCounts) is codec.py's business.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ class Baskets:
 
     matrix: sp.csr_matrix  # int64 0/1, shape (orders, products)
     item_ids: np.ndarray  # int64 product id of each column, ascending
+    order_ids: np.ndarray | None = None  # int64 order id of each row, ascending
 
     @property
     def n_orders(self) -> int:
@@ -68,7 +70,7 @@ def baskets_from_lines(*, order_ids: np.ndarray, product_ids: np.ndarray, item_i
         cols[cols == len(item_ids)] = 0
         known = item_ids[cols] == product_ids if len(item_ids) else np.zeros(len(product_ids), bool)
         order_ids, cols = order_ids[known], cols[known]
-    _, rows = dense_index(order_ids)
+    row_ids, rows = dense_index(order_ids)
     n_rows = int(rows.max()) + 1 if len(rows) else 0
     matrix = sp.csr_matrix(
         (np.ones(len(rows), dtype=np.int64), (rows, cols)), shape=(n_rows, len(item_ids))
@@ -76,7 +78,7 @@ def baskets_from_lines(*, order_ids: np.ndarray, product_ids: np.ndarray, item_i
     # csr_matrix sums duplicate (order, product) entries: an order counts a product once.
     matrix.sum_duplicates()
     matrix.data[:] = 1
-    return Baskets(matrix=matrix, item_ids=item_ids)
+    return Baskets(matrix=matrix, item_ids=item_ids, order_ids=row_ids)
 
 
 def values_at(matrix: sp.spmatrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -204,9 +206,14 @@ class Counts:
         return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), zero, zero.copy(), 0, gamma)
 
 
-def count_baskets(baskets: Baskets, *, gamma: float, threads: int | None = None) -> Counts:
+def count_baskets(
+    baskets: Baskets, *, gamma: float, threads: int | None = None, multipliers: np.ndarray | None = None
+) -> Counts:
     """All item and pair counts of the baskets, plain and size-weighted, from one XᵀX
-    (its strict upper triangle only, see upper_gram)."""
+    (its strict upper triangle only, see upper_gram).
+
+    `multipliers`: an integer factor per order (row) on its size weight, the recency weight
+    of recency.py; integers, so the weighted counts stay exact and additive."""
     x = baskets.matrix
     if x.shape[0] == 0:
         return Counts(baskets.item_ids, np.zeros(len(baskets.item_ids), np.int64),
@@ -214,7 +221,10 @@ def count_baskets(baskets: Baskets, *, gamma: float, threads: int | None = None)
                       sp.csr_matrix((x.shape[1], x.shape[1]), dtype=np.int64), 0, gamma)
     if x.shape[0] > MAX_ORDERS_PER_COUNT:
         raise ValueError(f"more than {MAX_ORDERS_PER_COUNT} orders in one count: split into shards")
-    packed_rows = (size_weights(baskets.sizes, gamma=gamma) << COUNT_BITS) + 1
+    weights = size_weights(baskets.sizes, gamma=gamma)
+    if multipliers is not None:
+        weights = weights * np.asarray(multipliers, dtype=np.int64)
+    packed_rows = (weights << COUNT_BITS) + 1
     upper = upper_gram(x, packed_rows, threads=threads)
     item_counts = np.bincount(x.indices, minlength=x.shape[1]).astype(np.int64)
     pairs = sp.csr_matrix((upper.data & COUNT_MASK, upper.indices, upper.indptr), shape=upper.shape)
@@ -315,8 +325,13 @@ def _block_bounds(order_counts: np.ndarray, *, n_orders: int, blocks: int) -> li
     return sorted({0, n, *(int(c) for c in cuts if 0 < c < n)})
 
 
-def count_lines(*, order_ids: np.ndarray, product_ids: np.ndarray, gamma: float) -> Counts:
-    return count_baskets(baskets_from_lines(order_ids=order_ids, product_ids=product_ids), gamma=gamma)
+def count_lines(
+    *, order_ids: np.ndarray, product_ids: np.ndarray, gamma: float, multiplier_of: Callable | None = None
+) -> Counts:
+    """`multiplier_of`: order ids (ascending) -> their integer weight factors (recency.py)."""
+    baskets = baskets_from_lines(order_ids=order_ids, product_ids=product_ids)
+    multipliers = multiplier_of(baskets.order_ids) if multiplier_of is not None else None
+    return count_baskets(baskets, gamma=gamma, multipliers=multipliers)
 
 
 def _reindex(counts: Counts, item_ids: np.ndarray) -> tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix]:

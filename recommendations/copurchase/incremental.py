@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from .counting import Counts, count_lines
-from .loading import load_lines
+from .loading import load_lines, load_order_times
 from .models import Snapshot, SnapshotCounts
+from .recency import Recency, multiplier_lookup
 from .scoring import ScoreParams
 from .timing import Timer
 
@@ -37,13 +38,17 @@ class Build:
 
 
 def incremental_base(*, window_start: dt.datetime, window_end: dt.datetime, params: ScoreParams) -> Snapshot | None:
-    """The live snapshot if the new one can be derived from its counts, else None (full)."""
+    """The live snapshot if the new one can be derived from its counts, else None (full).
+
+    The incremental run keeps the base's tuned parameters (its γ, α and recency weights), so
+    it only needs the settings they were tuned from (`params`: the defaults) unchanged."""
     live = Snapshot.objects.filter(status=Snapshot.Status.LIVE).first()
     if live is None or not SnapshotCounts.objects.filter(snapshot=live).exists():
         return None
     full_at = dt.datetime.fromisoformat(live.params.get("full_built_at", "1970-01-01T00:00:00+00:00"))
-    # The base's weighted counts were made with its γ: another one needs a full recount.
-    same_weights = live.params.get("gamma") == params.gamma
+    # Snapshots from before the tuning have no "tuned_from": their own γ was the default.
+    tuned_from = live.params.get("tuned_from") or {"gamma": live.params.get("gamma"), "alpha": live.params.get("alpha")}
+    same_weights = tuned_from.get("gamma") == params.gamma and tuned_from.get("alpha") == params.alpha
     if (
         not same_weights
         or window_start < live.window_start
@@ -56,14 +61,19 @@ def incremental_base(*, window_start: dt.datetime, window_end: dt.datetime, para
 
 
 def counts_of_window(
-    *, window_start: dt.datetime, window_end: dt.datetime, gamma: float, progress=None, timer: Timer | None = None
+    *, window_start: dt.datetime, window_end: dt.datetime, gamma: float, progress=None, timer: Timer | None = None,
+    recency: Recency | None = None,
 ) -> Counts:
     """Read and count the counted orders placed in [window_start, window_end)."""
     timer = timer or Timer()
     with timer("read"):
         order_ids, product_ids = load_lines(window_start=window_start, window_end=window_end, progress=progress)
+        lookup = None
+        if recency is not None:
+            ids, times = load_order_times(window_start=window_start, window_end=window_end)
+            lookup = multiplier_lookup(recency, order_ids=ids, placed=times)
     with timer("count"):
-        return count_lines(order_ids=order_ids, product_ids=product_ids, gamma=gamma)
+        return count_lines(order_ids=order_ids, product_ids=product_ids, gamma=gamma, multiplier_of=lookup)
 
 
 def counts_of_snapshot(snapshot: Snapshot) -> tuple[Counts, int]:
@@ -87,15 +97,18 @@ def counts_of_snapshot(snapshot: Snapshot) -> tuple[Counts, int]:
 
 
 def counts_incremental(
-    *, base: Snapshot, window_start: dt.datetime, window_end: dt.datetime, gamma: float, timer: Timer | None = None
+    *, base: Snapshot, window_start: dt.datetime, window_end: dt.datetime, gamma: float, timer: Timer | None = None,
+    recency: Recency | None = None,
 ) -> Build:
     """The base's counts, plus the orders placed since its window ended, minus those placed
     before the new window starts. Reads only those orders' lines."""
     timer = timer or Timer()
     with timer("read_base"):
         counts, chained = counts_of_snapshot(base)
-    added = counts_of_window(window_start=base.window_end, window_end=window_end, gamma=gamma, timer=timer)
-    expired = counts_of_window(window_start=base.window_start, window_end=window_start, gamma=gamma, timer=timer)
+    added = counts_of_window(window_start=base.window_end, window_end=window_end, gamma=gamma, timer=timer,
+                             recency=recency)
+    expired = counts_of_window(window_start=base.window_start, window_end=window_start, gamma=gamma, timer=timer,
+                               recency=recency)
     with timer("count"):
         delta = added.delta_to(expired)
         counts = counts.apply(delta)

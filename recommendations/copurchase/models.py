@@ -41,6 +41,10 @@ class Snapshot(models.Model):
     duration = models.FloatField(null=True, blank=True, help_text="Seconds from start to publish.")
     timings = models.JSONField(default=dict, blank=True)
     quality = models.JSONField(default=dict, blank=True)
+    backtest = models.JSONField(
+        default=dict, blank=True,
+        help_text="The tuning's back-test on the newest orders: the grid, the chosen setting and its figures (tuning.py).",
+    )
     note = models.TextField(blank=True)
     pinned = models.BooleanField(
         default=False,

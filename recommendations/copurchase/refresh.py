@@ -32,13 +32,15 @@ from django.utils import timezone
 
 from shop.orders.models import Order
 
+from .autotune import base_setting, counts_tuned, setting_params, tuned_params
 from .background import in_background
-from .incremental import Build, counts_incremental, counts_of_window, incremental_base
+from .incremental import Build, counts_incremental, incremental_base
 from .lease import LeaseBusy, lease_acquire, lease_heartbeat, lease_release, lease_renew, new_holder
 from .models import Snapshot, SnapshotCounts
 from .publishing import snapshot_publish
 from .pruning import snapshots_fail_abandoned, snapshots_prune
-from .quality import GATE_K, quality_check, quality_questions
+from .quality import quality_check, quality_lists, quality_questions
+from .recency import Recency
 from .scoring import ScoreParams, score_counts
 from .timing import Stage, Timer
 from .writing import snapshot_rows_finish_in_background, write_snapshot_counts_in_background, write_snapshot_rows
@@ -140,11 +142,18 @@ def _refresh(*, now, full: bool, stage: Stage | None, progress, holder: str) -> 
             snapshots_prune, keep=settings.COPURCHASE_KEEP_SNAPSHOTS - 1, exclude=[base.pk] if base else []
         )
         timer = Timer(stage)
-        build = None
+        build = backtest = recency = None
+        defaults = params
         if base:
+            setting, recency = base_setting(base, defaults)
+            params = tuned_params(defaults, setting)
             try:
                 build = counts_incremental(
-                    base=base, window_start=window_start, window_end=window_end, gamma=params.gamma, timer=timer
+                    base=base, window_start=window_start, window_end=window_end, gamma=params.gamma, timer=timer,
+                    recency=recency,
+                )
+                snapshot.backtest = (
+                    {**base.backtest, "reused_from": base.backtest.get("reused_from", base.pk)} if base.backtest else {}
                 )
             except (ValueError, KeyError, OSError, zlib.error, zstandard.ZstdError, SnapshotCounts.DoesNotExist) as exc:
                 # Unreadable base (older format, corrupt, a pruned link): recount instead of failing the night.
@@ -152,13 +161,16 @@ def _refresh(*, now, full: bool, stage: Stage | None, progress, holder: str) -> 
                 Snapshot.objects.filter(pk=snapshot.pk).update(mode=Snapshot.Mode.FULL, base=None)
                 snapshot.mode, snapshot.base = Snapshot.Mode.FULL, None
         if build is None:
-            build = Build(counts=counts_of_window(
-                window_start=window_start, window_end=window_end, gamma=params.gamma, progress=progress, timer=timer
-            ))
+            build, setting, recency, backtest = counts_tuned(
+                window_start=window_start, window_end=window_end, defaults=defaults, progress=progress, timer=timer
+            )
+            params = tuned_params(defaults, setting)
+            snapshot.backtest = backtest.as_dict() if backtest else {}
+        snapshot.params = {**snapshot.params, **setting_params(defaults=defaults, setting=setting, recency=recency)}
         _housekeeping(pruned_early)
         return snapshot_finish(
             snapshot=snapshot, build=build, params=params, timer=timer, started=started, holder=holder,
-            lease_seconds=settings.COPURCHASE_LEASE_SECONDS,
+            lease_seconds=settings.COPURCHASE_LEASE_SECONDS, recency=recency,
         )
     except BaseException as exc:
         if pruned_early is not None:
@@ -182,7 +194,7 @@ def _housekeeping(prune: Callable[[], object]) -> None:
 
 def snapshot_finish(
     *, snapshot: Snapshot, build: Build, params: ScoreParams, timer: Timer, started: float, holder: str,
-    lease_seconds: int | None = None,
+    lease_seconds: int | None = None, recency: Recency | None = None,
 ) -> Snapshot:
     """Score the counts, write them aside, gate and publish (or reject) the snapshot; hold
     it back instead of publishing while staff have a snapshot pinned live.
@@ -198,7 +210,9 @@ def snapshot_finish(
         base=build.base if build.delta is not None else None,
     )
     live = Snapshot.objects.filter(status=Snapshot.Status.LIVE).first()
-    questions = in_background(quality_questions, window_end=snapshot.window_end, live=live)
+    questions = in_background(
+        quality_questions, window_start=snapshot.window_start, window_end=snapshot.window_end, live=live
+    )
     rows_finished = None
     try:
         with timer("score"):
@@ -209,10 +223,12 @@ def snapshot_finish(
             row_count = write_snapshot_rows(snapshot=snapshot, top=top, counts=counts)
             rows_finished = snapshot_rows_finish_in_background(snapshot=snapshot)
         with timer("quality"):
-            # The new lists are `top`, exactly as written: the gate asks them while the rows'
-            # index is built.
+            # While the rows' index is built: the new setting's lists without the orders the
+            # gate asks (see quality.py).
             asked = questions()
-            gate = quality_check(questions=asked, new_lists=top.lists(k=GATE_K, product_ids=asked.asked))
+            gate = quality_check(
+                questions=asked, new_lists=quality_lists(questions=asked, counts=counts, params=params, recency=recency, top=top)
+            )
         with timer("write"):  # what is left of the index and the attach
             rows_finished()
     except BaseException:

@@ -1,5 +1,8 @@
 """From raw counts to the published figures: support, confidence, lift, score and top-K.
 
+The figures below chose the default setting; each full refresh now back-tests a grid around
+it on the shop's own newest orders and may publish another (tuning.py).
+
 Vectorised over every pair at once; the only sort is one lexsort over the kept pairs.
 
 The ranking score: size-weighted co-count, Σ over the orders holding both products of

@@ -170,24 +170,13 @@ def add_record(*, line: CartLine) -> None:
     """
     if not (line.rec_placement and line.rec_added_at):
         return
-    visit = current_visit.get()
-    if visit is not None and not visit.counted:
-        return
-    Event.objects.bulk_create(
-        [
-            Event(
-                kind=Event.Kind.ADD,
-                placement=line.rec_placement,
-                source=line.rec_source,
-                product_id=line.product_id,
-                anchor_id=line.rec_anchor_id,
-                cart_line_id=line.pk,
-                visitor_key=visit.visitor_key if visit else "",
-                group=visit.group if visit else "",
-                created_at=line.rec_added_at,
-            )
-        ],
-        ignore_conflicts=True,
+    _add_event_record(
+        placement=line.rec_placement,
+        source=line.rec_source,
+        product_id=line.product_id,
+        anchor_id=line.rec_anchor_id,
+        cart_line_id=line.pk,
+        created_at=line.rec_added_at,
     )
 
 
@@ -196,23 +185,31 @@ def service_add_record(*, line_service: CartLineService) -> None:
     placement, from a tampered form, records nothing)."""
     if not line_service.rec_placement:
         return
+    line = line_service.line
+    _add_event_record(
+        placement=line_service.rec_placement,
+        source=Source.SERVICE,
+        product_id=line.product_id,
+        anchor_id=line.product_id,
+        service_id=line_service.service_id,
+        cart_line_id=line.pk,
+        created_at=line_service.added_at,
+    )
+
+
+def _add_event_record(**fields) -> None:
+    """One add event for the current visit (none for a visit that is not counted); a second
+    record of the same add is a no-op through the event's unique key."""
     visit = current_visit.get()
     if visit is not None and not visit.counted:
         return
-    line = line_service.line
     Event.objects.bulk_create(
         [
             Event(
                 kind=Event.Kind.ADD,
-                placement=line_service.rec_placement,
-                source=Source.SERVICE,
-                product_id=line.product_id,
-                anchor_id=line.product_id,
-                service_id=line_service.service_id,
-                cart_line_id=line.pk,
                 visitor_key=visit.visitor_key if visit else "",
                 group=visit.group if visit else "",
-                created_at=line_service.added_at,
+                **fields,
             )
         ],
         ignore_conflicts=True,

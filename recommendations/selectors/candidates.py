@@ -19,6 +19,7 @@ from django.db.models.functions import RowNumber
 from catalog.models import Product
 from recommendations.caching import LocalLRU, cache_generation
 from recommendations.copurchase.selectors import Partner, partners_for_many
+from recommendations.copurchase.substitutes import substitute_pairs
 from recommendations.models import Complement, Exclusion, LadderTier, Upgrade
 from recommendations.vocabulary import Source
 
@@ -82,7 +83,7 @@ _local_candidates = LocalLRU(limit=4096, timeout=settings.RECOMMENDATIONS_CACHE_
 
 # The layout of the cached values: bumped whenever `ProductCandidates` or `Candidate` gains a
 # field, so a new release never unpickles an older release's entries (missing attributes).
-CANDIDATES_LAYOUT = 2
+CANDIDATES_LAYOUT = 3
 
 
 def _key(generation: tuple[int, int], product_id: int) -> str:
@@ -187,14 +188,11 @@ def build_candidates(product_ids: list[int]) -> dict[int, ProductCandidates]:
 
 
 def substitutes_for_many(product_ids: set[int]) -> dict[int, frozenset[int]]:
-    """The products mostly bought instead of each of `product_ids` (only those that have
-    any), for the block guard (`guards.BlockRules`).
-
-    The hook for the statistical substitute detector (two products that share partners but
-    rarely an order), which will be computed by the nightly snapshot and read here, with the
-    rest of the cached candidates, so the request path does not change. Until then there
-    are none: the guard works from the tier ladders and the fallbacks' categories alone."""
-    return {}
+    """The products mostly bought instead of each of `product_ids`, among them (only those
+    that have any), for the block guard (`guards.BlockRules`): the statistics' substitute
+    pairs (`copurchase.substitutes`) over the live partner lists. One query, on a cache
+    miss only: the result is cached with the rest of the candidates."""
+    return substitute_pairs(partners_for_many(product_ids=product_ids, limit=PARTNER_POOL))
 
 
 def _with_substitutes(entries: dict[int, ProductCandidates]) -> dict[int, ProductCandidates]:

@@ -111,6 +111,28 @@ def test_two_substitutes_never_share_a_block(monkeypatch, publish):
     assert fbt_ids(teapot) == [mug_plain.pk, kettle.pk]
 
 
+def test_the_fbt_block_holds_one_of_two_products_bought_instead_of_each_other(publish):
+    # given: the teapot is bought with both mugs, and each mug with the teapot, saucers and
+    # spoons, but never with the other mug; the saucer is bought with the teapot and the mugs
+    kitchen = CategoryFactory()
+    teapot, mug_plain, mug_spotty, saucer, spoon, tea = ProductFactory.create_batch(6, category=kitchen)
+    publish(
+        {
+            teapot: [(mug_plain, 50, 100, 80), (mug_spotty, 45, 100, 80), (saucer, 30, 100, 60)],
+            mug_plain: [(teapot, 50, 80, 100), (saucer, 20, 80, 60), (spoon, 20, 80, 50), (tea, 10, 80, 40)],
+            mug_spotty: [(teapot, 45, 80, 100), (saucer, 20, 80, 60), (spoon, 18, 80, 50), (tea, 9, 80, 40)],
+            saucer: [(teapot, 30, 60, 100), (mug_plain, 20, 60, 80), (mug_spotty, 20, 60, 80), (spoon, 15, 60, 50)],
+        }
+    )
+
+    # when
+    recs = product_page_recommendations(product=teapot)
+
+    # then: the second mug's slot goes to the next relevant item
+    assert [item.product_id for item in recs.fbt.items][:2] == [mug_plain.pk, saucer.pk]
+    assert mug_spotty.pk not in [item.product_id for item in recs.fbt.items]
+
+
 def test_a_products_own_substitutes_are_never_offered_with_it(monkeypatch, publish):
     mug_plain, mug_spotty, saucer = ProductFactory.create_batch(3, category=CategoryFactory())
     monkeypatch.setattr(

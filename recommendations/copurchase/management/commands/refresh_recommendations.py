@@ -7,7 +7,7 @@ from recommendations.copurchase.lease import LeaseBusy
 from recommendations.copurchase.refresh import copurchase_refresh
 from recommendations.copurchase.tasks import start_sharded_refresh
 
-STAGES = ["read_base", "read", "count", "score", "write", "write_counts", "quality", "publish"]
+STAGES = ["read_base", "read", "tune", "count", "score", "write", "write_counts", "quality", "publish"]
 
 
 class Command(BaseCommand):
