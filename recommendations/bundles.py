@@ -21,7 +21,7 @@ from django.core.cache import cache
 
 from recommendations.caching import cache_generation
 from recommendations.models import Bundle, BundleItem
-from shop.cart.pricing import Adjustment
+from shop.cart.pricing import Adjustment, PricingContext, unit_prices_after
 
 CENT = Decimal("0.01")
 
@@ -128,8 +128,11 @@ def bundle_adjustments(*, quantities: dict[int, int], prices: dict[int, Decimal]
     return adjustments
 
 
-def cart_discounts(*, lines) -> list:
-    """CART_DISCOUNT_PROVIDERS entry: `lines` have .product (with .price), .product_id and .quantity."""
+def cart_discounts(*, lines, context: PricingContext) -> list:
+    """CART_DISCOUNT_PROVIDERS entry: `lines` have .product (with .price), .product_id and .quantity.
+
+    A set is priced at the prices the providers before this one left (a deal price), so the
+    bundle's share is of what the shopper pays for the set."""
     lines = list(lines)
     if not lines:
         return []
@@ -137,8 +140,7 @@ def cart_discounts(*, lines) -> list:
     if not bundles:
         return []
     quantities: Counter = Counter()
-    prices: dict[int, Decimal] = {}
     for line in lines:
         quantities[line.product_id] += line.quantity
-        prices[line.product_id] = line.product.price
+    prices = unit_prices_after(lines=lines, adjustments=context.prior)
     return bundle_adjustments(quantities=dict(quantities), prices=prices, bundles=bundles)

@@ -34,6 +34,8 @@ class Placement(models.TextChoices):
     PRODUCT_SERVICE = "product_service", "Product page: service add-ons"
     CART_SERVICE = "cart_service", "Cart: service add-ons"
     CHECKOUT_SERVICE = "checkout_service", "Checkout: service add-ons"
+    # Offers (shop.offers): "Today's deals" on the home page; every visitor sees it, holdout included.
+    HOME_DEALS = "home_deals", "Home page: today's deals"
     # Personal (recommendations.selectors.personal): the visitor's own history.
     PRODUCT_RECENT = "product_recent", "Product page: recently viewed"
     CART_RECENT = "cart_recent", "Cart: recently viewed"
@@ -72,6 +74,11 @@ class Source(models.TextChoices):
     LADDER = "ladder", "Tier ladder"
     BUNDLE = "bundle", "Bundle"
     SERVICE = "service", "Service add-on"
+    # Offers (shop.offers): an item added from a deal; a voucher's or points' discount on an
+    # order is measured from the order's adjustments (measurement.selectors.offer_performance).
+    DEAL = "deal", "Deal of the day"
+    VOUCHER = "voucher", "Voucher"
+    POINTS = "points", "Loyalty points"
     HISTORY = "history", "The customer's own history (viewed, or bought and used up)"
 
 

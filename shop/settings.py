@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "catalog",
     "catalog.reviews",
     "shop.addons",
+    "shop.offers",
     "shop.cart",
     "shop.orders",
     "shop.checkout",
@@ -334,9 +335,18 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # SHOP
-# Discounts the cart applies (bundles): each a dotted path to a function
-# `f(*, lines) -> list[shop.cart.pricing.Adjustment]`, so the cart imports no other app.
-CART_DISCOUNT_PROVIDERS = env.list("CART_DISCOUNT_PROVIDERS", default=["recommendations.bundles.cart_discounts"])
+# Discounts the cart applies, in this order (deal price → bundle → voucher → points): each a
+# dotted path to a function `f(*, lines, context) -> list[shop.cart.pricing.Adjustment]`, so
+# the cart imports no other app.
+CART_DISCOUNT_PROVIDERS = env.list(
+    "CART_DISCOUNT_PROVIDERS",
+    default=[
+        "shop.offers.pricing.deal_adjustments",
+        "recommendations.bundles.cart_discounts",
+        "shop.offers.pricing.voucher_adjustments",
+        "shop.offers.pricing.points_adjustments",
+    ],
+)
 CURRENCY = "GBP"
 CURRENCY_SYMBOL = "£"
 FREE_SHIPPING_THRESHOLD = Decimal(env("FREE_SHIPPING_THRESHOLD", default="50.00"))
@@ -376,10 +386,13 @@ RATE_LIMITS = {
             "recommendations:add-fbt",
             "recommendations:add-bundle",
             "recommendations:upgrade-line",
+            "offers:points-apply",
         ],
         "ip": "60/m",
         "session": "30/m",
     },
+    # Entering a voucher code: tight, so nobody can guess codes (the personal ones are random).
+    "voucher": {"views": ["offers:voucher-apply", "offers:voucher-remove"], "ip": "30/h", "session": "15/h"},
     # The details step names the address that order and reminder e-mails go to.
     "checkout_details": {"views": ["checkout:start"], "ip": "30/h", "session": "15/h"},
     # Every order sends a confirmation quoting what was typed: the e-mails one visitor can cause.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("cart/", include("shop.cart.urls")),
+    path("cart/offers/", include("shop.offers.urls")),
     path("checkout/", include("shop.checkout.urls")),
     path("orders/", include("shop.orders.urls")),
     path("payments/", include("shop.payments.urls")),

@@ -222,3 +222,34 @@ class CartLineServiceFactory(factory.django.DjangoModelFactory):
 
     line = factory.SubFactory(CartLineFactory)
     service = factory.SubFactory(ServiceFactory)
+
+
+class DealFactory(factory.django.DjangoModelFactory):
+    """A deal live now, 20% off, for a day, no cap."""
+
+    class Meta:
+        model = "offers.Deal"
+
+    product = factory.SubFactory(ProductFactory)
+    kind = "percent"
+    percent_off = Decimal("20")
+    deal_price = None
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(hours=23))
+    quantity_cap = None
+
+
+class VoucherFactory(factory.django.DjangoModelFactory):
+    """A live code, 10% off, no minimum, no total limit, once per customer."""
+
+    class Meta:
+        model = "offers.Voucher"
+
+    code = factory.Sequence(lambda n: f"SAVE{n:04d}")
+    kind = "percent"
+    value = Decimal("10")
+    minimum_spend = Decimal("0.00")
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=1))
+    ends_at = None
+    usage_limit = None
+    per_customer_limit = 1

@@ -81,7 +81,7 @@ def _send(*, template: str, to: str, context: dict) -> None:
     message.send()
 
 
-def send_post_purchase(*, order, recommendations) -> None:
+def send_post_purchase(*, order, recommendations, voucher=None) -> None:
     items = [recommended_item(r, placement=Placement.EMAIL_POST_PURCHASE) for r in recommendations]
     _send(
         template="post_purchase",
@@ -91,6 +91,7 @@ def send_post_purchase(*, order, recommendations) -> None:
             "bought": [line.name for line in order.lines.all() if line.parent_id is None],  # items, not services
             "items": items,
             "name": order.shipping_name.split(" ")[0] if order.shipping_name else "",
+            "voucher": voucher,
         },
     )
 
@@ -124,7 +125,7 @@ def send_restock(*, to: str, item: Recommendation, complement: Recommendation | 
     )
 
 
-def send_abandoned_cart(*, cart, recommendations) -> None:
+def send_abandoned_cart(*, cart, recommendations, voucher=None) -> None:
     lines = [
         EmailItem(
             name=line.product.name,
@@ -143,6 +144,7 @@ def send_abandoned_cart(*, cart, recommendations) -> None:
             "items": [recommended_item(r, placement=Placement.EMAIL_ABANDONED_CART) for r in recommendations],
             "restore_url": absolute(reverse("followups:restore", kwargs={"token": restore_token(cart.pk)})),
             "subtotal": sum((line.price * line.quantity for line in lines), Decimal("0.00")),
+            "voucher": voucher,
         },
     )
 

@@ -20,6 +20,8 @@ from shop.accounts.models import MarketingConsent
 from shop.accounts.services import marketing_consent_withdraw
 from shop.cart.models import Cart
 from shop.cart.services import SESSION_CART_ID, cart_get_for_request, cart_merge
+from shop.offers.models import Voucher
+from shop.offers.services import voucher_issue_personal
 
 from . import emails
 from .models import FollowUp, OptOut
@@ -66,6 +68,18 @@ def _deliver(followup: FollowUp, send) -> bool:
     return True
 
 
+def _with_personal_code(*, email: str, source: str, send) -> None:
+    """Send with a single-use code for this customer (none when staff switched it off); a
+    code whose e-mail failed is withdrawn, so only sent codes exist."""
+    voucher = voucher_issue_personal(email=email, source=source)
+    try:
+        send(voucher)
+    except Exception:
+        if voucher is not None:
+            voucher.delete()
+        raise
+
+
 def post_purchase_send(*, order) -> FollowUp | None:
     """The follow-up for one order: sent with its complements, or recorded as skipped when
     there is nothing worth recommending. None when the order already had one."""
@@ -78,7 +92,14 @@ def post_purchase_send(*, order) -> FollowUp | None:
         product_ids=[r.product_id for r in picks],
     )
     if followup is not None and picks:
-        _deliver(followup, lambda: emails.send_post_purchase(order=order, recommendations=picks))
+        _deliver(
+            followup,
+            lambda: _with_personal_code(
+                email=order.email,
+                source=Voucher.Source.POST_PURCHASE,
+                send=lambda voucher: emails.send_post_purchase(order=order, recommendations=picks, voucher=voucher),
+            ),
+        )
     return followup
 
 
@@ -92,7 +113,14 @@ def abandoned_cart_send(*, cart: Cart) -> FollowUp | None:
         product_ids=[r.product_id for r in picks],
     )
     if followup is not None:
-        _deliver(followup, lambda: emails.send_abandoned_cart(cart=cart, recommendations=picks))
+        _deliver(
+            followup,
+            lambda: _with_personal_code(
+                email=cart.email,
+                source=Voucher.Source.ABANDONED_CART,
+                send=lambda voucher: emails.send_abandoned_cart(cart=cart, recommendations=picks, voucher=voucher),
+            ),
+        )
     return followup
 
 

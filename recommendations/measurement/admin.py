@@ -10,7 +10,15 @@ from . import charts
 from .forms import PeriodForm
 from .models import CustomerGroup, Dashboard, Event, Visitor
 from .presentation import describe
-from .selectors import Period, daily_series, holdout_report, placement_performance, service_performance, top_pairs
+from .selectors import (
+    Period,
+    daily_series,
+    holdout_report,
+    offer_performance,
+    placement_performance,
+    service_performance,
+    top_pairs,
+)
 
 
 @admin.register(Event)
@@ -71,6 +79,7 @@ class DashboardAdmin(ReportAdmin):
             metrics=[describe(metric, holdout) for metric in holdout.metrics],
             pairs=top_pairs(period=period),
             services=service_performance(period=period),
+            offers=offer_performance(period=period),
             activity_chart=charts.line_chart(
                 days=daily.days,
                 series=[

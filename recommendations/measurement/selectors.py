@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from shop.orders.models import Order, OrderLine
+from shop.orders.models import Order, OrderAdjustment, OrderLine
 
 from .holdout import CONTROL, TREATMENT
 from .history import EVENT_KINDS, DayCount, period_counts
@@ -225,6 +225,50 @@ def service_performance(*, period: Period) -> list[ServiceRow]:
         row.sold += item["sold"] or 0
         row.revenue += item["revenue"] or ZERO
     return sorted(rows.values(), key=lambda r: (-r.revenue, -r.adds, r.name))
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    """What one offer (a deal, a voucher, loyalty points) did in the period: the orders
+    placed with it, the discount it gave and those orders' revenue."""
+
+    kind: str
+    code: str
+    name: str
+    orders: int
+    discount: Decimal
+    revenue: Decimal
+
+    @property
+    def revenue_per_pound_given(self) -> Decimal | None:
+        return (self.revenue / self.discount).quantize(Decimal("0.01")) if self.discount else None
+
+
+OFFER_KINDS = {"deal": "Deal of the day", "voucher": "Voucher", "points": "Loyalty points"}
+
+
+def offer_performance(*, period: Period) -> list[OfferRow]:
+    """Per deal, voucher and points: from the discounts snapshotted on the period's counted
+    orders (shop.orders.OrderAdjustment, codes "deal:<id>", "voucher:<id>", "points:redeem"),
+    best earner first. One query."""
+    rows = (
+        OrderAdjustment.objects.filter(
+            order__in=Order.objects.counted().filter(placed_at__gte=period.start, placed_at__lte=period.end),
+            code__regex=r"^(deal|voucher|points):",
+        )
+        .values("code")
+        .annotate(orders=Count("order", distinct=True), discount=Sum("amount"), revenue=Sum("order__total"), name=Min("label"))
+        .order_by()
+    )
+    offers = []
+    for row in rows:
+        kind = row["code"].split(":", 1)[0]
+        name = "Loyalty points" if kind == "points" else row["name"].split(" (", 1)[0]
+        offers.append(
+            OfferRow(kind=OFFER_KINDS[kind], code=row["code"], name=name, orders=row["orders"],
+                     discount=row["discount"] or ZERO, revenue=row["revenue"] or ZERO)
+        )
+    return sorted(offers, key=lambda r: (-r.revenue, r.name))
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 
 from catalog.models import Product, ProductAttributeValue, ProductImage
 from recommendations.caching import LocalLRU
+from shop.offers.selectors import deal_offers_for
 from shop.orders.selectors import counted_purchases
 
 
@@ -130,6 +131,10 @@ def display_products(fresh: Mapping[int, FreshProduct], ids: Iterable[int]) -> d
             )
         product.__dict__.update({name: getattr(row, name) for name in FRESH_FIELDS})
         products[pid] = product
+    # A live deal (shop.offers.selectors.DealOffer or None) from the deals' cache: no query.
+    deals = deal_offers_for(products.values())
+    for pid, product in products.items():
+        product.deal = deals.get(pid)
     return products
 
 

@@ -35,6 +35,13 @@ class Recommendation:
         return self.product.pk
 
 
+def charged_price(product: Product) -> Decimal:
+    """The price the cart charges today: the deal price while a deal is live
+    (`product.deal`, set by products.display_products)."""
+    deal = getattr(product, "deal", None)
+    return deal.price if deal is not None else product.price
+
+
 @dataclass(frozen=True)
 class FrequentlyBoughtTogether:
     anchor: Product
@@ -46,7 +53,8 @@ class FrequentlyBoughtTogether:
 
     @property
     def total(self) -> Decimal:
-        return sum((product.price for product in self.products), ZERO)
+        """At deal prices where a deal is live: what the cart will charge for them."""
+        return sum((charged_price(product) for product in self.products), ZERO)
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,8 @@ class BundleOffer:
 
     @property
     def price(self) -> Decimal:
-        return sum((product.price * quantity for product, quantity in self.lines), ZERO)
+        """At deal prices, as the cart prices a set (shop.cart.pricing.unit_prices_after)."""
+        return sum((charged_price(product) * quantity for product, quantity in self.lines), ZERO)
 
     @property
     def saving(self) -> Decimal:

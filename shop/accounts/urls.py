@@ -1,5 +1,7 @@
 from django.urls import path
 
+from shop.offers.views import points_account
+
 from . import views
 
 app_name = "accounts"
@@ -10,6 +12,8 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("orders/", views.orders, name="orders"),
     path("email-preferences/", views.email_preferences, name="email_preferences"),
+    # Loyalty points live in the offers app; the page sits in "My account".
+    path("points/", points_account, name="points"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

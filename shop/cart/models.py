@@ -15,6 +15,12 @@ class Cart(models.Model):
     # Order.Group value, set by the measurement app as the cart is created): the
     # abandoned-cart e-mail, which recommends, is not sent to the holdout.
     rec_group = models.CharField(max_length=10, blank=True)
+    # The voucher code the shopper entered (shop.offers checks it every time the cart is
+    # priced); a code, not a foreign key, so the cart imports no offers model.
+    voucher_code = models.CharField(max_length=40, blank=True)
+    # Loyalty points the signed-in customer chose to spend (checked against their balance
+    # and the share allowed every time the cart is priced).
+    points_to_redeem = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -8,7 +8,7 @@ from catalog.images import product_image_urls
 from shop.addons.selectors import ServiceOffer, service_offers
 
 from .models import Cart, CartLine, CartLineService
-from .pricing import Totals, calculate_totals, line_service_total, line_service_unit_price, line_total
+from .pricing import Totals, calculate_totals, cart_pricing_context, line_service_total, line_service_unit_price, line_total
 
 
 def _visitor_lines(*, user=None, session_key: str | None = None):
@@ -85,6 +85,11 @@ class CartOverview:
         return sum(line.quantity for line in self.lines)
 
     @property
+    def goods_after_discounts(self):
+        """What the goods cost after every discount (delivery aside): what points are earned on."""
+        return self.totals.subtotal - self.totals.discount
+
+    @property
     def can_check_out(self) -> bool:
         return bool(self.lines) and not self.problems
 
@@ -140,4 +145,17 @@ def cart_overview(cart: Cart | None) -> CartOverview:
         problems.extend(_service_problem_message(line, row, row.problem) for row in line.service_rows if row.problem)
     # Lines that can't be bought still count towards the shown totals, so the numbers
     # match what's listed; checkout refuses until they are fixed.
-    return CartOverview(cart=cart, lines=lines, totals=calculate_totals(lines=lines), problems=problems)
+    totals = calculate_totals(lines=lines, context=cart_pricing_context(cart))
+    _describe_line_discounts(lines, totals)
+    return CartOverview(cart=cart, lines=lines, totals=totals, problems=problems)
+
+
+def _describe_line_discounts(lines: list[CartLine], totals: Totals) -> None:
+    """A line's own price discount (a deal), for the line to show beside its price:
+    `line.unit_discount` (per unit) and `line.discounted_units`."""
+    by_product = {adj.product_id: adj for adj in totals.adjustments if adj.product_id is not None}
+    for line in lines:
+        adj = by_product.get(line.product_id)
+        line.unit_discount = adj.unit_amount if adj else None
+        line.discounted_units = adj.units if adj else 0
+        line.discounted_price = line.product.price - adj.unit_amount if adj else None

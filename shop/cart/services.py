@@ -405,7 +405,9 @@ def cart_remember_email(*, cart: Cart, email: str) -> None:
 
 
 def cart_clear(*, cart: Cart) -> None:
+    """Empty the cart after its order: the lines, and the voucher code and points it was placed with."""
     CartLine.objects.filter(cart=cart).delete()
+    Cart.objects.filter(pk=cart.pk).exclude(voucher_code="", points_to_redeem=0).update(voucher_code="", points_to_redeem=0)
 
 
 def carts_delete_idle(*, now=None, days: int | None = None) -> int:

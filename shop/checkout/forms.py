@@ -25,6 +25,7 @@ COUNTRIES = [
 
 # Outward code (area, district) and inward code (sector, unit); GIR 0AA is Girobank's.
 UK_POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
+ADJUSTMENT_CODE = re.compile(r"[a-z]+:[A-Za-z0-9_-]{1,40}")
 PHONE = re.compile(r"^\+?[0-9 ()-]{6,30}$")
 
 
@@ -112,3 +113,19 @@ class PlaceOrderForm(forms.Form):
     # The total the shopper saw; compared with the fresh total, never used as a price.
     expected_total = forms.DecimalField(max_digits=12, decimal_places=2, widget=forms.HiddenInput)
     payment_method = forms.ChoiceField(choices=payment_choices, widget=forms.RadioSelect, initial="bank_transfer")
+    # The discounts the shopper saw ("deal:12=2,bundle:3=0"): only to say what changed if the
+    # total differs at placement, never a price.
+    seen_adjustments = forms.RegexField(
+        regex=r"^([a-z]+:[A-Za-z0-9_-]{1,40}=[0-9]{1,9})?(,[a-z]+:[A-Za-z0-9_-]{1,40}=[0-9]{1,9}){0,200}$",
+        required=False,
+        max_length=12000,
+        widget=forms.HiddenInput,
+    )
+
+    @staticmethod
+    def encode_adjustments(adjustments) -> str:
+        return ",".join(f"{adj.code}={adj.units}" for adj in adjustments if ADJUSTMENT_CODE.fullmatch(adj.code))
+
+    def seen(self) -> dict[str, int]:
+        value = self.cleaned_data.get("seen_adjustments") or ""
+        return {code: int(units) for code, _, units in (part.rpartition("=") for part in value.split(",") if part)}

@@ -11,11 +11,20 @@ from catalog.models import Product, StockMovement
 from catalog.services import StockChange, stock_move
 from shop.addons.models import SERVICE_SOURCE
 from shop.cart.models import Cart, CartLine
-from shop.cart.pricing import calculate_totals, line_service_total, line_service_unit_price, line_total
+from shop.cart.pricing import (
+    PricingContext,
+    calculate_totals,
+    line_service_total,
+    line_service_unit_price,
+    line_total,
+)
 from shop.cart.selectors import line_problem, line_service_problems, line_services_prefetch
 from shop.cart.services import cart_clear
 from shop.orders.emails import order_email_queue
 from shop.orders.models import Order, OrderAdjustment, OrderEmail, OrderLine
+from shop.offers.selectors import deal_change_messages
+from shop.offers.points import points_record_redeemed
+from shop.offers.services import deals_record_sales, vouchers_record_use
 from shop.orders.services import order_number_generate
 from shop.payments.providers import available_providers
 
@@ -34,6 +43,11 @@ class ShippingAddress:
 class CheckoutError(ValidationError):
     """The order could not be placed; the message is written for the shopper. Nothing changed."""
 
+    def __init__(self, message, code=None, params=None):
+        super().__init__(message, code, params)
+        # A list of messages keeps no code in ValidationError; the views route on it.
+        self.code = code
+
 
 def order_place(
     *,
@@ -45,6 +59,7 @@ def order_place(
     user=None,
     rec_group: str = "",
     expected_total: Decimal | None = None,
+    seen_adjustments: dict[str, int] | None = None,
 ) -> Order:
     """Place the order for everything in the cart, in one transaction.
 
@@ -52,7 +67,10 @@ def order_place(
     availability and prices are checked again under the lock: a product is never sold
     twice. Submitting the same form twice (same idempotency key) returns the first order.
     `expected_total` is the total the shopper saw on the review page: when prices have
-    changed since, the order is refused so they can look again.
+    changed since, the order is refused so they can look again. The discounts are decided
+    here, under the same lock as the stock (a deal's units left, a voucher's uses):
+    `seen_adjustments` (code → units, from the review page) only words the refusal when a
+    deal the shopper saw has ended or sold out meanwhile; it is never a price.
     """
     if not idempotency_key or len(idempotency_key) > 64:
         raise CheckoutError("This checkout form has expired. Please review your order again.", code="token")
@@ -82,6 +100,7 @@ def order_place(
                 user=user,
                 rec_group=rec_group,
                 expected_total=expected_total,
+                seen_adjustments=seen_adjustments or {},
             )
     except IntegrityError:
         # Two submits with the same key raced past the checks; the unique key let one win.
@@ -91,7 +110,7 @@ def order_place(
         return existing
 
 
-def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, expected_total) -> Order:
+def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, expected_total, seen_adjustments) -> Order:
     lines = list(CartLine.objects.filter(cart=cart).prefetch_related(line_services_prefetch()))
     if not lines:
         raise CheckoutError("Your cart is empty.", code="empty")
@@ -106,18 +125,28 @@ def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, 
     if problems:
         raise CheckoutError(["Some items in your cart can't be bought right now.", *problems], code="unavailable")
 
-    totals = calculate_totals(lines=lines)
+    placed_at = timezone.now()
+    customer = user if user is not None and user.is_authenticated else None
+    context = PricingContext(
+        cart=cart, user_id=customer.pk if customer else None, email=email, placing=True, now=placed_at
+    )
+    totals = calculate_totals(lines=lines, context=context)
     if expected_total is not None and totals.total != expected_total:
+        names = {line.product_id: line.product.name for line in lines}
         raise CheckoutError(
-            f"Prices have changed since you reviewed your order: the total is now £{totals.total}. "
-            "Please check your order and place it again.",
+            [
+                *deal_change_messages(seen=seen_adjustments, adjustments=totals.adjustments, names=names),
+                # A discount that now gives nothing says why ("Voucher X: this code has been used up.").
+                *(notice.label for notice in totals.notices if notice.code in seen_adjustments),
+                f"Prices have changed since you reviewed your order: the total is now £{totals.total}. "
+                "Please check your order and place it again.",
+            ],
             code="price_changed",
         )
 
-    placed_at = timezone.now()
     order = Order.objects.create(
         number=order_number_generate(),
-        user=user if user is not None and user.is_authenticated else None,
+        user=customer,
         email=email,
         status=Order.Status.AWAITING_PAYMENT,
         placed_at=placed_at,
@@ -157,6 +186,9 @@ def _place(*, cart, email, address, provider, idempotency_key, user, rec_group, 
     OrderAdjustment.objects.bulk_create(
         OrderAdjustment(order=order, label=adj.label, code=adj.code, amount=adj.amount) for adj in totals.adjustments
     )
+    deals_record_sales(adjustments=totals.adjustments)
+    vouchers_record_use(order=order, adjustments=totals.adjustments)
+    points_record_redeemed(order=order, adjustments=totals.adjustments)
     stock_move(
         changes=[StockChange(line.product_id, -line.quantity, order.number) for line in lines],
         kind=StockMovement.Kind.SALE,

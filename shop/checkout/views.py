@@ -72,7 +72,11 @@ def review(request):
     if details is None:
         return redirect("checkout:start")
     form = PlaceOrderForm(
-        initial={"idempotency_key": secrets.token_urlsafe(24), "expected_total": overview.totals.total}
+        initial={
+            "idempotency_key": secrets.token_urlsafe(24),
+            "expected_total": overview.totals.total,
+            "seen_adjustments": PlaceOrderForm.encode_adjustments(overview.totals.adjustments),
+        }
     )
     return render(request, "checkout/review.html", _review_context(overview, details, form))
 
@@ -116,6 +120,7 @@ def place(request):
             user=request.user,
             rec_group=request.session.get(REC_GROUP_SESSION_KEY, ""),
             expected_total=form.cleaned_data["expected_total"],
+            seen_adjustments=form.seen(),
         )
     except CheckoutError as exc:
         for message in exc.messages:

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import StockMovement
+from shop.offers.points import points_order_paid, points_order_undone
 
 from .emails import order_email_queue, order_emails_queue_many
 from .models import Order, OrderEmail
@@ -170,6 +171,7 @@ def order_apply(*, order: Order, event: Event, now: datetime | None = None) -> A
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save(update_fields=list(fields))
+    _move_points(locked, step, event, before)
     if step.email:
         order_email_queue(order=locked, kind=step.email, context=_email_context(step, before))
     return Applied(order=locked, before=before, step=step)
@@ -188,10 +190,22 @@ def orders_expire(*, order_ids: list[int], now: datetime) -> int:
         return 0
     orders_release_stock(order_ids=order_ids, kind=StockMovement.Kind.EXPIRY)
     Order.objects.filter(pk__in=order_ids).update(**_status_fields(step, now))
+    # Never paid, so nothing earned: only the points they were placed with go back.
+    points_order_undone(orders=Order.objects.filter(pk__in=order_ids, user__isnull=False).only("pk", "user_id"))
     order_emails_queue_many(
         order_ids=order_ids, kind=step.email, context=_email_context(step, State.AWAITING_PAYMENT)
     )
     return len(order_ids)
+
+
+def _move_points(order: Order, step: Step, event: Event, before: State) -> None:
+    """Loyalty points follow the order: earned when it is paid, taken back (and what it
+    spent given back) when it is cancelled or its goods are refunded. Each once per order
+    (shop.offers.points), so a replayed step moves nothing."""
+    if step.to == Status.PAID:
+        points_order_paid(order=order)
+    elif step.to == Status.CANCELLED or (event == Event.REFUND and before == State.SHIPPED):
+        points_order_undone(orders=[order])
 
 
 def _status_fields(step: Step, now: datetime) -> dict:

@@ -42,11 +42,11 @@ def test_an_empty_cart_costs_nothing_not_even_shipping():
     assert (totals.subtotal, totals.shipping, totals.total) == (Decimal("0.00"),) * 3
 
 
-def fake_provider(*, lines):
+def fake_provider(*, lines, context):
     return [Adjustment(label="Bundle: mug + saucer", amount=Decimal("5.00"), code="bundle-1")]
 
 
-def huge_provider(*, lines):
+def huge_provider(*, lines, context):
     return [Adjustment(label="Everything free", amount=Decimal("1000.00"), code="oops")]
 
 

@@ -26,7 +26,7 @@ def place(cart, key="key-0000000000000001", **kwargs):
     )
 
 
-def bundle_discount(*, lines):
+def bundle_discount(*, lines, context):
     return [Adjustment(label="Tea set bundle", amount=Decimal("3.00"), code="bundle-7")]
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from catalog.models import Product
 from recommendations.bundles import active_bundles, cart_discounts
-from shop.cart.pricing import calculate_totals
+from shop.cart.pricing import PricingContext, calculate_totals
 from shop.checkout.services import ShippingAddress, order_place
 from tests.factories import BundleFactory, BundleItemFactory, CartFactory, CartLineFactory, ProductFactory
 
@@ -42,7 +42,7 @@ def test_a_percent_bundle_discounts_the_set_when_every_item_is_in_the_cart(kettl
 def test_no_discount_while_an_item_of_the_bundle_is_missing(kettle_set):
     _, kettle, _ = kettle_set
 
-    assert cart_discounts(lines=[CartLineFactory(product=kettle)]) == []
+    assert cart_discounts(lines=[CartLineFactory(product=kettle)], context=PricingContext()) == []
 
 
 def test_an_amount_bundle_applies_once_per_complete_set(kettle_set):
@@ -52,7 +52,7 @@ def test_an_amount_bundle_applies_once_per_complete_set(kettle_set):
     cart = CartFactory()
     lines = [CartLineFactory(cart=cart, product=kettle, quantity=2), CartLineFactory(cart=cart, product=descaler, quantity=3)]
 
-    [adjustment] = cart_discounts(lines=lines)
+    [adjustment] = cart_discounts(lines=lines, context=PricingContext())
 
     assert adjustment.amount == Decimal("8.00")
 
@@ -63,7 +63,7 @@ def test_an_inactive_bundle_gives_no_discount(kettle_set):
     bundle.save()
     cart = CartFactory()
 
-    assert cart_discounts(lines=[CartLineFactory(cart=cart, product=kettle), CartLineFactory(cart=cart, product=descaler)]) == []
+    assert cart_discounts(lines=[CartLineFactory(cart=cart, product=kettle), CartLineFactory(cart=cart, product=descaler)], context=PricingContext()) == []
 
 
 def test_overlapping_bundles_apply_the_best_first_and_never_count_a_line_twice(kettle_set):
@@ -75,7 +75,7 @@ def test_overlapping_bundles_apply_the_best_first_and_never_count_a_line_twice(k
     cart = CartFactory()
     lines = [CartLineFactory(cart=cart, product=p) for p in (kettle, descaler, mug)]
 
-    adjustments = cart_discounts(lines=lines)
+    adjustments = cart_discounts(lines=lines, context=PricingContext())
 
     assert [a.code for a in adjustments] == [f"bundle:{big.pk}"]
     assert adjustments[0].amount == Decimal("6.00")
@@ -85,12 +85,12 @@ def test_a_bundle_edit_takes_effect_at_once(kettle_set):
     bundle, kettle, descaler = kettle_set
     cart = CartFactory()
     lines = [CartLineFactory(cart=cart, product=kettle), CartLineFactory(cart=cart, product=descaler)]
-    assert cart_discounts(lines=lines)[0].amount == Decimal("3.50")
+    assert cart_discounts(lines=lines, context=PricingContext())[0].amount == Decimal("3.50")
 
     bundle.discount_value = Decimal("20")
     bundle.save()
 
-    assert cart_discounts(lines=lines)[0].amount == Decimal("7.00")
+    assert cart_discounts(lines=lines, context=PricingContext())[0].amount == Decimal("7.00")
 
 
 def test_the_provider_is_registered_in_the_settings(settings):
@@ -126,7 +126,7 @@ def test_a_hundred_percent_bundle_written_past_the_admin_still_costs_half(kettle
     bundle.save()  # the database allows 100%; only the admin form stops it
     cart = CartFactory()
 
-    [adjustment] = cart_discounts(lines=[CartLineFactory(cart=cart, product=kettle), CartLineFactory(cart=cart, product=descaler)])
+    [adjustment] = cart_discounts(lines=[CartLineFactory(cart=cart, product=kettle), CartLineFactory(cart=cart, product=descaler)], context=PricingContext())
 
     assert adjustment.amount == Decimal("17.50")
 
