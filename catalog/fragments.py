@@ -4,8 +4,8 @@ visitor who would see the same thing, with their own parts filled in.
 A fragment's key holds everything its HTML depends on, so nothing is invalidated by hand
 and nothing is served staler than a fresh render:
 
-- the *pages version*, a token moved on after the commit of every write a page shows (a
-  price, stock, a picture, a review, a service add-on, a category: `pages_version_bump`,
+- the *pages version*, a token moved on by every write a page shows, and again after its
+  commit (a price, stock, a picture, a review, a service add-on, a category: `pages_version_bump`,
   called by signals and by the services that write in bulk);
 - what each provider in `settings.FRAGMENT_VARY` says about the request and the fragment
   (the recommendations' snapshot and curation generation, the visitor's holdout group, the
@@ -68,9 +68,10 @@ def _bump() -> None:
 
 
 def pages_version_bump() -> None:
-    """Every cached fragment is out once the current transaction commits (at once outside
-    one). After the commit, not before: a page rendered from the old rows in between would
-    otherwise be cached under the new version."""
+    """Every cached fragment is out: at once, and again once the current transaction commits.
+    The second bump matters: a page rendered from the old rows between the first and the
+    commit would otherwise stay cached under the new version."""
+    _bump()
     transaction.on_commit(_bump)
 
 

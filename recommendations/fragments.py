@@ -1,7 +1,8 @@
 """What the recommendation blocks add to a cached fragment's key (settings.FRAGMENT_VARY):
 the live snapshot and the curation version, the visitor's holdout group and, on a product
 page, the cart items its blocks could have offered (a cart holding none of them sees the
-same page as no cart); on the home page, the cart and the hour. A signed-in customer's blocks also depend on what they bought:
+same page as no cart); on the home page, the cart and the hour. Fragments without a block
+(a category's listing) vary by none of this. A signed-in customer's blocks also depend on what they bought:
 theirs are rendered live.
 """
 
@@ -15,24 +16,25 @@ from recommendations.selectors.request import recommendations_enabled, request_c
 
 
 def fragment_vary(request, *, name: str, args: tuple) -> str | None:
+    if name not in ("product", "home", "cart"):
+        return ""  # no recommendation block in it
     if request_user(request) is not None:
         return None
     if not recommendations_enabled(request):
         return "holdout"
+    if name == "home":
+        # A visitor with a history has a home page of their own; a first visit sees the best
+        # sellers of the hour (as their selector caches them), bar the cart's.
+        if not history_for_request(request).is_empty:
+            return None
+        return f"{timezone.now():%Y%m%d%H}:" + ",".join(map(str, sorted(request_cart_product_ids(request))))
     snapshot_id, curation_version = cache_generation()
     part = f"{snapshot_id}:{curation_version}"
     if name == "product" and args:
         in_cart = request_cart_product_ids(request)
         if in_cart:
             product_id = int(str(args[0]).rsplit(":", 1)[-1])
-            offered = _offered_ids(product_id)
-            part += ":" + ",".join(map(str, sorted(in_cart & offered)))
-    elif name == "home":
-        # The personal blocks: a visitor with a history has a home page of their own; a first
-        # visit sees the best sellers of the hour (as cached by their selector) bar the cart's.
-        if not history_for_request(request).is_empty:
-            return None
-        part += f":{timezone.now():%Y%m%d%H}:" + ",".join(map(str, sorted(request_cart_product_ids(request))))
+            part += ":" + ",".join(map(str, sorted(in_cart & _offered_ids(product_id))))
     return part
 
 
