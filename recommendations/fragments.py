@@ -21,7 +21,8 @@ def fragment_vary(request, *, name: str, args: tuple) -> str | None:
     if request_user(request) is not None:
         return None
     if not recommendations_enabled(request):
-        return "holdout"
+        # The cart's totals apply the bundles' discounts for everyone.
+        return "holdout:%s:%s" % cache_generation() if name == "cart" else "holdout"
     if name == "home":
         # A visitor with a history has a home page of their own; a first visit sees the best
         # sellers of the hour (as their selector caches them), bar the cart's.

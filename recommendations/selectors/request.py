@@ -15,7 +15,7 @@ from django.utils import timezone
 from catalog import fragments
 from recommendations.personal.history import history_for_request, viewed_for_request
 from recommendations.selectors import placements
-from shop.cart.selectors import cart_product_ids
+from shop.cart.selectors import cart_product_ids_for_request
 from shop.orders.models import REC_GROUP_SESSION_KEY, Order
 
 
@@ -60,8 +60,7 @@ def request_cart_product_ids(request) -> set[int]:
     """The products in the visitor's cart, read once per request (by the cart's own rule)."""
     state = request_state(request)
     if state.cart_product_ids is None:
-        session_key = getattr(getattr(request, "session", None), "session_key", None)
-        state.cart_product_ids = cart_product_ids(user=request_user(request), session_key=session_key)
+        state.cart_product_ids = set(cart_product_ids_for_request(request))
     return state.cart_product_ids
 
 

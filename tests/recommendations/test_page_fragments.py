@@ -168,3 +168,46 @@ def test_a_cached_page_records_the_same_impressions_and_names_its_own_visitor_in
     assert len(visitor_keys) == 1
     tokens = re.findall(r'href="/r/([^/"]+)/"', html)
     assert tokens and {click_target_load(token).shown_to for token in tokens} == visitor_keys
+
+
+@pytest.fixture
+def cart_client(client, shop):
+    knife, steel = shop
+    session = client.session
+    session.save()
+    cart = CartFactory(session_key=session.session_key)
+    line = CartLineFactory(cart=cart, product=knife, quantity=1)
+    return client, cart, line
+
+
+def test_the_cart_page_shows_a_quantity_change_at_once(cart_client):
+    client, cart, line = cart_client
+    assert 'value="1" min="1"' in page(client, "/cart/")
+    assert served_from_cache(client, "/cart/")
+
+    client.post("/cart/update/", {"line": line.pk, "quantity": 3, "next": "/cart/"}, HTTP_USER_AGENT=BROWSER_UA)
+
+    html = page(client, "/cart/")
+    assert 'value="3" min="1"' in html and "£120.00" in html
+
+
+def test_the_cart_page_shows_a_price_change_at_once(cart_client):
+    client, cart, line = cart_client
+    assert "£40.00" in page(client, "/cart/")
+
+    Product.objects.filter(pk=line.product_id).update(price=Decimal("44.00"))
+
+    html = page(client, "/cart/")
+    assert "£44.00" in html and "£40.00" not in html
+
+
+def test_each_holdout_group_sees_its_own_cached_cart(cart_client, settings):
+    client, cart, line = cart_client
+    for _ in range(2):
+        for share, blocks in ((1.0, False), (0.0, True)):
+            settings.RECOMMENDATIONS_HOLDOUT_SHARE = share
+            client.cookies.pop("rec_visitor", None)
+            session = client.session
+            session.pop("rec_group", None)
+            session.save()
+            assert ("Honing steel" in page(client, "/cart/")) is blocks
