@@ -27,6 +27,7 @@ would not reach the others.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import re
@@ -235,6 +236,35 @@ def fragment_render(request, *, name: str, args: tuple, render: Callable[[str], 
             cache.set(key, entry, settings.FRAGMENT_TIMEOUT)
         local_entries.set(key, entry)
     return _serve(request, entry)
+
+
+_local_values: OrderedDict[str, object] = OrderedDict()
+LOCAL_VALUES = 4096
+
+
+def versioned_value(request, *, name: str, args: tuple, compute: Callable[[], object]):
+    """`compute()`, cached under the pages version: for rows every visitor sees alike (a
+    product page's product), which any write to them moves on like the fragments. Nothing is
+    cached when fragments are off, or when `compute` raises (a 404)."""
+    if not settings.FRAGMENT_CACHE or request is None:
+        return compute()
+    memo = request.__dict__.setdefault(_REQUEST_MEMO, {})
+    if "version" not in memo:
+        memo["version"] = pages_version()
+    key = f"value:{name}:{LAYOUT}:{memo['version']}:{hashlib.blake2b(repr(args).encode(), digest_size=12).hexdigest()}"
+    value = _local_values.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, settings.FRAGMENT_TIMEOUT)
+        _local_values[key] = value
+        while len(_local_values) > LOCAL_VALUES:
+            _local_values.popitem(last=False)
+    else:
+        _local_values.move_to_end(key)
+    # Each request gets its own copy: what a page sets on it stays in that page.
+    return copy.copy(value)
 
 
 def _serve(request, entry: Entry) -> str:

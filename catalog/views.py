@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject, cached_property
 
 from catalog import selectors
+from catalog.fragments import versioned_value
 
 
 def _page(request, queryset):
@@ -75,6 +76,9 @@ class ProductPage:
 
 
 def product_detail(request, slug):
-    product = selectors.product_for_page(slug=slug, with_details=False)
+    # The row itself is cached under the pages version too: any write to a product moves it on.
+    product = versioned_value(
+        request, name="product-row", args=(slug,), compute=lambda: selectors.product_for_page(slug=slug, with_details=False)
+    )
     page = ProductPage(product)
     return render(request, "catalog/product_detail.html", {"product": product, "page": page})

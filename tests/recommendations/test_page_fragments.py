@@ -211,3 +211,29 @@ def test_each_holdout_group_sees_its_own_cached_cart(cart_client, settings):
             session.pop("rec_group", None)
             session.save()
             assert ("Honing steel" in page(client, "/cart/")) is blocks
+
+
+def test_a_published_review_shows_at_once_on_a_cached_product_page(client, shop):
+    from catalog.reviews.services import reviews_publish
+    from tests.factories import ReviewFactory
+
+    knife, _ = shop
+    page(client, knife.get_absolute_url())
+    assert served_from_cache(client, knife.get_absolute_url())
+    review = ReviewFactory(product=knife, rating=5, status="pending", title="Sharp as anything")
+
+    reviews_publish(reviews=[review])
+
+    assert "Sharp as anything" in page(client, knife.get_absolute_url())
+
+
+def test_a_renamed_category_shows_at_once_in_the_cached_navigation(client, shop, django_capture_on_commit_callbacks):
+    knife, _ = shop
+    assert "Kitchen" in page(client, "/")
+
+    with django_capture_on_commit_callbacks(execute=True):  # the category tree is re-read after the commit
+        knife.category.name = "Cookware"
+        knife.category.save()
+
+    html = page(client, "/")
+    assert "Cookware" in html and ">Kitchen<" not in html
