@@ -32,6 +32,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -73,7 +74,12 @@ def pages_version_bump() -> None:
     The second bump matters: a page rendered from the old rows between the first and the
     commit would otherwise stay cached under the new version."""
     _bump()
-    transaction.on_commit(_bump)
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return
+    # Once per transaction is enough (a sale moves the stock of every line).
+    if not any(entry[1] is _bump for entry in getattr(connection, "run_on_commit", ())):
+        transaction.on_commit(_bump)
 
 
 def pages_version_changed(sender=None, **kwargs) -> None:
@@ -157,25 +163,29 @@ class _LocalEntries:
         self.max_bytes = max_bytes
         self.size = 0
         self.data: OrderedDict[str, Entry] = OrderedDict()
+        self.lock = threading.Lock()  # the dev server and ASGI serve from threads
 
     def get(self, key: str) -> Entry | None:
-        entry = self.data.get(key)
-        if entry is not None:
-            self.data.move_to_end(key)
-        return entry
+        with self.lock:
+            entry = self.data.get(key)
+            if entry is not None:
+                self.data.move_to_end(key)
+            return entry
 
     def set(self, key: str, entry: Entry) -> None:
-        if key in self.data:
-            return
-        self.data[key] = entry
-        self.size += len(entry.html)
-        while self.size > self.max_bytes and self.data:
-            _, dropped = self.data.popitem(last=False)
-            self.size -= len(dropped.html)
+        with self.lock:
+            if key in self.data:
+                return
+            self.data[key] = entry
+            self.size += len(entry.html)
+            while self.size > self.max_bytes and self.data:
+                _, dropped = self.data.popitem(last=False)
+                self.size -= len(dropped.html)
 
     def clear(self) -> None:
-        self.data.clear()
-        self.size = 0
+        with self.lock:
+            self.data.clear()
+            self.size = 0
 
 
 local_entries = _LocalEntries(max_bytes=settings.FRAGMENT_LOCAL_BYTES)
@@ -239,6 +249,7 @@ def fragment_render(request, *, name: str, args: tuple, render: Callable[[str], 
 
 
 _local_values: OrderedDict[str, object] = OrderedDict()
+_local_values_lock = threading.Lock()
 LOCAL_VALUES = 4096
 
 
@@ -252,17 +263,19 @@ def versioned_value(request, *, name: str, args: tuple, compute: Callable[[], ob
     if "version" not in memo:
         memo["version"] = pages_version()
     key = f"value:{name}:{LAYOUT}:{memo['version']}:{hashlib.blake2b(repr(args).encode(), digest_size=12).hexdigest()}"
-    value = _local_values.get(key)
+    with _local_values_lock:
+        value = _local_values.get(key)
+        if value is not None:
+            _local_values.move_to_end(key)
     if value is None:
         value = cache.get(key)
         if value is None:
             value = compute()
             cache.set(key, value, settings.FRAGMENT_TIMEOUT)
-        _local_values[key] = value
-        while len(_local_values) > LOCAL_VALUES:
-            _local_values.popitem(last=False)
-    else:
-        _local_values.move_to_end(key)
+        with _local_values_lock:
+            _local_values[key] = value
+            while len(_local_values) > LOCAL_VALUES:
+                _local_values.popitem(last=False)
     # Each request gets its own copy: what a page sets on it stays in that page.
     return copy.copy(value)
 

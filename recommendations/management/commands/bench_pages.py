@@ -112,6 +112,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--pages", default=",".join(DEFAULT_PAGES), help=f"comma-separated, of: {', '.join(PAGES)}",
         )
+        parser.add_argument(
+            "--profile", default="",
+            help="instead: profile one gunicorn worker under this page's load (a name from --pages) and print where the time goes",
+        )
         parser.add_argument("--compare", default="", help="another checkout of the shop to measure in turn (its manage.py's folder)")
         parser.add_argument(
             "--rounds", type=int, default=1,
@@ -128,9 +132,11 @@ class Command(BaseCommand):
         with no_real_email():
             self.bench(**options)
 
-    def bench(self, *, duration, connections, workers, products, carts, lines, tool, pages, rounds, compare, **options):
+    def bench(self, *, duration, connections, workers, products, carts, lines, tool, pages, rounds, compare, profile, **options):
         use_wrk = tool == "wrk" or (tool == "auto" and os.path.exists(WRK))
         wanted = [name.strip() for name in pages.split(",") if name.strip()]
+        if profile and profile not in wanted:
+            wanted.append(profile)
         if unknown := set(wanted) - set(PAGES):
             raise CommandError(f"Unknown page(s): {', '.join(sorted(unknown))}. Choose from: {', '.join(PAGES)}.")
         product_paths = self.product_paths(products)
@@ -162,6 +168,9 @@ class Command(BaseCommand):
             name: self.query_counts(paths[:60] if len(paths) > 1 else paths * min(len(page_cookies) or 1, 30), cookies=page_cookies[:30])
             for name, paths, page_cookies in plans
         }
+        if profile:
+            self.profile(dict((name, (paths, page_cookies)) for name, paths, page_cookies in plans), profile, duration=duration, connections=connections)
+            return
         sides = [("this", Path(settings.BASE_DIR))] + ([("compare", compare_dir)] if compare_dir else [])
         servers = {}
         results = []
@@ -196,6 +205,33 @@ class Command(BaseCommand):
                 for side in servers
             ]
         self.report(results, compare=bool(compare_dir))
+
+    def profile(self, plans: dict, name: str, *, duration: int, connections: int) -> None:
+        """One sync worker under cProfile (the load of `name`, after a warm-up of every URL),
+        then the functions that took the most time, with and without their callees."""
+        import pstats
+
+        paths, cookies = plans[name]
+        output = Path(tempfile.mkdtemp(prefix="bench-profile-")) / "worker.prof"
+        warm_requests = len(set(paths)) + len(cookies)
+        port = free_port()
+        server = self.start_gunicorn(
+            port=port, workers=1, folder=Path(settings.BASE_DIR), app="recommendations.management.profiled_wsgi:application",
+            extra_env={"PROFILE_OUTPUT": str(output), "PROFILE_SKIP": str(warm_requests + 1)},
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            self.wait_ready(base + "/")
+            self.warm(base, paths, cookies)
+            result = self.run_wrk(base, name, paths, cookies, duration=duration, connections=connections)
+        finally:
+            self.stop(server)
+        self.stdout.write(f"\n{name} on one profiled worker: {result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms (profiling slows it)")
+        stats = pstats.Stats(str(output), stream=self.stdout)
+        self.stdout.write("\nMost time including callees:")
+        stats.sort_stats("cumulative").print_stats(45)
+        self.stdout.write("\nMost time in the function itself:")
+        stats.sort_stats("tottime").print_stats(20)
 
     # Data ------------------------------------------------------------------------------
 
@@ -262,7 +298,9 @@ class Command(BaseCommand):
 
     # Server ----------------------------------------------------------------------------
 
-    def start_gunicorn(self, *, port: int, workers: int, folder: Path) -> subprocess.Popen:
+    def start_gunicorn(
+        self, *, port: int, workers: int, folder: Path, app: str = "shop.wsgi:application", extra_env: dict | None = None
+    ) -> subprocess.Popen:
         env = {
             **os.environ,
             "DEBUG": "false",
@@ -277,13 +315,14 @@ class Command(BaseCommand):
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             # A compared checkout shows the same pictures.
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            **(extra_env or {}),
         }
         manage = folder / "manage.py"
         # DEBUG off serves hashed static names: the manifest must exist.
         subprocess.run([sys.executable, str(manage), "collectstatic", "--noinput", "-v0"], env=env, cwd=folder, check=True)
         gunicorn = Path(sys.executable).with_name("gunicorn")
         command = [
-            str(gunicorn), "shop.wsgi:application", "--workers", str(workers), "--worker-class", "sync",
+            str(gunicorn), app, "--workers", str(workers), "--worker-class", "sync",
             "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--log-level", "warning",
         ]
         self.stdout.write(f"Starting gunicorn in {folder}: {' '.join(command[1:])}")
