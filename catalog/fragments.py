@@ -210,9 +210,15 @@ def _function(path: str) -> Callable:
     return import_string(path)
 
 
+def _key_part(value) -> str:
+    """A model instance stands for its primary key; anything else for its text."""
+    meta = getattr(value, "_meta", None)
+    return f"{meta.label}:{value.pk}" if meta is not None else str(value)
+
+
 def fragment_key(request, *, name: str, args: tuple) -> str | None:
-    """The cache key of fragment `name` with `args` for this request, or None to render it
-    live."""
+    """The cache key of fragment `name` with `args` (what the template passed: the providers
+    see them as they are) for this request, or None to render it live."""
     if not settings.FRAGMENT_CACHE or request is None or recording():
         return None
     if "rec" in request.GET:  # arrived from a recommendation link: a signed origin of its own
@@ -220,7 +226,7 @@ def fragment_key(request, *, name: str, args: tuple) -> str | None:
     memo = request.__dict__.setdefault(_REQUEST_MEMO, {})
     if "version" not in memo:
         memo["version"] = pages_version()
-    parts = [str(LAYOUT), memo["version"], name, repr(args), request.get_full_path()]
+    parts = [str(LAYOUT), memo["version"], name, repr(tuple(map(_key_part, args))), request.get_full_path()]
     for provider in _providers():
         part = provider(request, name=name, args=args)
         if part is None:

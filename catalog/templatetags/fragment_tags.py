@@ -20,7 +20,7 @@ class FragmentNode(template.Node):
 
     def render(self, context):
         name = self.name.resolve(context)
-        args = tuple(_key_part(arg.resolve(context)) for arg in self.args)
+        args = tuple(arg.resolve(context) for arg in self.args)
 
         def render(csrf_marker):
             if csrf_marker is None:
@@ -29,12 +29,6 @@ class FragmentNode(template.Node):
                 return self.nodelist.render(context)
 
         return fragment_render(context.get("request"), name=name, args=args, render=render)
-
-
-def _key_part(value):
-    """A model instance stands for its primary key; anything else for its text."""
-    pk = getattr(getattr(value, "_meta", None), "pk", None)
-    return f"{value._meta.label}:{value.pk}" if pk is not None else str(value)
 
 
 @register.tag

@@ -237,3 +237,28 @@ def test_a_renamed_category_shows_at_once_in_the_cached_navigation(client, shop,
 
     html = page(client, "/")
     assert "Cookware" in html and ">Kitchen<" not in html
+
+
+def test_a_cart_holding_nothing_the_blocks_offer_is_served_the_cached_page(client, shop):
+    knife, steel = shop
+    apron = ProductFactory(name="Apron")
+    page(client, knife.get_absolute_url())  # cached for a visitor without a cart
+    session = client.session
+    session.save()
+    CartLineFactory(cart=CartFactory(session_key=session.session_key), product=apron)
+
+    assert served_from_cache(client, knife.get_absolute_url())
+    assert fbt_items(page(client, knife.get_absolute_url())) == [str(steel.pk)]
+
+
+def test_the_home_page_never_offers_a_best_seller_already_in_the_cart(client, shop):
+    knife, steel = shop
+    best = [ProductFactory(name=f"Best {n}", sales_count=100 - n, stock=5) for n in range(3)]
+    ProductFactory.create_batch(4, stock=5)  # the "New in" grid, which the blocks leave out
+    assert 'data-rec-product="%d"' % best[0].pk in page(client, "/")  # cached for a visitor without a cart
+    session = client.session
+    session.save()
+    CartLineFactory(cart=CartFactory(session_key=session.session_key), product=best[0])
+
+    html = page(client, "/")
+    assert re.findall(r'data-rec-product="%d"' % best[0].pk, html) == []
