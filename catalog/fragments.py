@@ -259,16 +259,26 @@ _local_values_lock = threading.Lock()
 LOCAL_VALUES = 4096
 
 
+def _value_key(request, name: str, args: tuple) -> str:
+    memo = request.__dict__.setdefault(_REQUEST_MEMO, {})
+    if "version" not in memo:
+        memo["version"] = pages_version()
+    return f"value:{name}:{LAYOUT}:{memo['version']}:{hashlib.blake2b(repr(args).encode(), digest_size=12).hexdigest()}"
+
+
+def versioned_value_put(request, *, name: str, args: tuple, value) -> None:
+    """Store what `versioned_value` would compute, found on the way by a render."""
+    if settings.FRAGMENT_CACHE and request is not None and value is not None:
+        cache.set(_value_key(request, name, args), value, settings.FRAGMENT_TIMEOUT)
+
+
 def versioned_value(request, *, name: str, args: tuple, compute: Callable[[], object]):
     """`compute()`, cached under the pages version: for rows every visitor sees alike (a
     product page's product), which any write to them moves on like the fragments. Nothing is
     cached when fragments are off, or when `compute` raises (a 404)."""
     if not settings.FRAGMENT_CACHE or request is None:
         return compute()
-    memo = request.__dict__.setdefault(_REQUEST_MEMO, {})
-    if "version" not in memo:
-        memo["version"] = pages_version()
-    key = f"value:{name}:{LAYOUT}:{memo['version']}:{hashlib.blake2b(repr(args).encode(), digest_size=12).hexdigest()}"
+    key = _value_key(request, name, args)
     with _local_values_lock:
         value = _local_values.get(key)
         if value is not None:

@@ -9,7 +9,7 @@ customer's blocks also depend on what they bought: theirs are rendered live.
 from django.utils import timezone
 
 from catalog import selectors as catalog_selectors
-from catalog.fragments import versioned_value
+from catalog.fragments import versioned_value, versioned_value_put
 from recommendations.caching import cache_generation
 from recommendations.personal.history import History, history_for_request
 from recommendations.selectors import placements
@@ -51,6 +51,12 @@ def _offered_without_cart(request, product) -> frozenset[int]:
         request, name="product-offers", args=(product.pk, cache_generation()),
         compute=lambda: _offers(product),
     )
+
+
+def product_offers_remember(request, *, product_id: int, offered: frozenset[int]) -> None:
+    """A render for a visitor without a cart found what the blocks offer: kept for the
+    visitors with one (`_offered_without_cart`), who then need no selection of their own."""
+    versioned_value_put(request, name="product-offers", args=(product_id, cache_generation()), value=offered)
 
 
 def _home_offers(request, hour: str) -> frozenset[int]:

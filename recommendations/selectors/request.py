@@ -101,6 +101,10 @@ def product_page_for_request(request, *, product) -> placements.ProductPageRecom
             shown=state.shown,
         )
         _note_shown(state, before)
+        if not before and not state.cart_product_ids and request_user(request) is None:
+            from recommendations.fragments import product_offers_remember  # it reads this module
+
+            product_offers_remember(request, product_id=product.pk, offered=frozenset(state.shown))
     return state.results[key]
 
 

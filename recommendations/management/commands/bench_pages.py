@@ -50,6 +50,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog.models import Category, Product
 from recommendations.models import LadderTier
 from shop.cart.models import Cart, CartLine
+from shop.orders.models import REC_GROUP_SESSION_KEY, Order
 from shop.demo.guards import no_real_email, real_orders_refusal
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -280,6 +281,12 @@ class Command(BaseCommand):
                 session["cart_id"] = cart.pk
                 session.save()
                 Cart.objects.filter(pk=cart.pk).update(session_key=session.session_key)
+            # A returning visitor keeps their group (a cookieless request draws one each time):
+            # one in ten benchmark carts is in the holdout.
+            group = Order.Group.CONTROL if i % 10 == 9 else Order.Group.TREATMENT
+            if session.get(REC_GROUP_SESSION_KEY) != group:
+                session[REC_GROUP_SESSION_KEY] = group
+                session.save()
             cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
         return cookies
 
