@@ -25,6 +25,7 @@ It writes benchmark carts and sessions, so it refuses a shop with real orders un
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -228,11 +229,10 @@ class Command(BaseCommand):
         finally:
             self.stop(server)
         self.stdout.write(f"\n{name} on one profiled worker: {result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms (profiling slows it)")
-        stats = pstats.Stats(str(output), stream=self.stdout)
-        self.stdout.write("\nMost time including callees:")
-        stats.sort_stats("cumulative").print_stats(45)
-        self.stdout.write("\nMost time in the function itself:")
-        stats.sort_stats("tottime").print_stats(20)
+        for title, order, count in (("Most time including callees", "cumulative", 45), ("Most time in the function itself", "tottime", 20)):
+            buffer = io.StringIO()  # pstats writes piecemeal; the command's stdout adds a newline per write
+            pstats.Stats(str(output), stream=buffer).sort_stats(order).print_stats(count)
+            self.stdout.write(f"\n{title}:\n{buffer.getvalue()}")
 
     # Data ------------------------------------------------------------------------------
 
