@@ -38,6 +38,21 @@ class Category(models.Model):
 
 
 class ProductQuerySet(models.QuerySet):
+    """Bulk writes send no signals: they move the cached pages on themselves (stock moves,
+    sales counts, ratings, the demo loader)."""
+
+    def update(self, **kwargs):
+        from catalog.fragments import pages_version_bump
+
+        pages_version_bump()
+        return super().update(**kwargs)
+
+    def bulk_create(self, *args, **kwargs):
+        from catalog.fragments import pages_version_bump
+
+        pages_version_bump()
+        return super().bulk_create(*args, **kwargs)
+
     def active(self):
         return self.filter(is_active=True)
 

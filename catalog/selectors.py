@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When, prefetch_related_objects
 from django.http import Http404
 from django.urls import get_script_prefix, get_urlconf, reverse
 
@@ -308,14 +308,8 @@ def products_newest(*, limit: int = 4) -> list[Product]:
 # Product page
 
 
-def product_for_page(*, slug: str | None = None, pk: int | None = None) -> Product:
-    """An active product, by slug (the page) or id (the API), with its category, images and
-    attribute values (three queries).
-
-    Inactive products are not found: the page 404s rather than showing a product that
-    cannot be bought.
-    """
-    queryset = Product.objects.active().select_related("category").prefetch_related(
+def _product_page_prefetches() -> list[Prefetch]:
+    return [
         product_images_prefetch(),
         Prefetch(
             "attribute_values",
@@ -323,9 +317,28 @@ def product_for_page(*, slug: str | None = None, pk: int | None = None) -> Produ
                 "attribute__position", "attribute__name"
             ),
         ),
-    )
+    ]
+
+
+def product_for_page(*, slug: str | None = None, pk: int | None = None, with_details: bool = True) -> Product:
+    """An active product, by slug (the page) or id (the API), with its category and, unless
+    `with_details` is false, its images and attribute values (three queries; one without:
+    `product_details_load` reads them when the page is not served from the cache).
+
+    Inactive products are not found: the page 404s rather than showing a product that
+    cannot be bought.
+    """
+    queryset = Product.objects.active().select_related("category")
+    if with_details:
+        queryset = queryset.prefetch_related(*_product_page_prefetches())
     try:
         return queryset.get(**({"slug": slug} if pk is None else {"pk": pk}))
     except Product.DoesNotExist:
         raise Http404("No such product.") from None
 
+
+def product_details_load(product: Product) -> Product:
+    """Read a product's images and attribute values onto it (two queries, once)."""
+    if not hasattr(product, "_prefetched_objects_cache") or "images" not in product._prefetched_objects_cache:
+        prefetch_related_objects([product], *_product_page_prefetches())
+    return product

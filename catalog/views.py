@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject, cached_property
 
 from catalog import selectors
+from catalog.fragments import versioned_value
 
 
 def _page(request, queryset):
@@ -24,7 +26,8 @@ def category_detail(request, slug):
             "category": category,
             "ancestors": tree.ancestors(category),
             "subcategories": tree.children(category),
-            "page_obj": _page(request, products),
+            # Read only when the listing is rendered, not when it is served from the cache.
+            "page_obj": SimpleLazyObject(lambda: _page(request, products)),
             "sort": sort,
             "sort_options": selectors.sort_options(),
         },
@@ -42,18 +45,40 @@ def search(request):
     return render(request, "catalog/search.html", context)
 
 
+class ProductPage:
+    """What the product page shows beyond the product row, read only when a fragment of the
+    page is rendered rather than served from the cache (catalog.fragments)."""
+
+    def __init__(self, product):
+        self.product = product
+
+    @cached_property
+    def load(self) -> str:
+        """`{{ page.load }}` first thing in a fragment: reads the images and attribute values."""
+        selectors.product_details_load(self.product)
+        return ""
+
+    @cached_property
+    def images(self):
+        self.load  # noqa: B018 (the read)
+        return list(self.product.images.all())
+
+    @cached_property
+    def attribute_values(self):
+        self.load  # noqa: B018 (the read)
+        return list(self.product.attribute_values.all())
+
+    @cached_property
+    def ancestors(self):
+        tree = selectors.category_tree()
+        category = tree.by_id.get(self.product.category_id)
+        return (tree.ancestors(category) + [category]) if category else []
+
+
 def product_detail(request, slug):
-    product = selectors.product_for_page(slug=slug)
-    tree = selectors.category_tree()
-    category = tree.by_id.get(product.category_id)
-    images = list(product.images.all())
-    return render(
-        request,
-        "catalog/product_detail.html",
-        {
-            "product": product,
-            "images": images,
-            "ancestors": (tree.ancestors(category) + [category]) if category else [],
-            "attribute_values": list(product.attribute_values.all()),
-        },
+    # The row itself is cached under the pages version too: any write to a product moves it on.
+    product = versioned_value(
+        request, name="product-row", args=(slug,), compute=lambda: selectors.product_for_page(slug=slug, with_details=False)
     )
+    page = ProductPage(product)
+    return render(request, "catalog/product_detail.html", {"product": product, "page": page})

@@ -552,3 +552,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# FRAGMENTS
+# Cached page fragments (catalog/fragments.py). Only with a cache all workers share, or in a
+# single process (the dev server, tests): see the module's notes.
+FRAGMENT_CACHE = env.bool("FRAGMENT_CACHE", default=bool(REDIS_URL) or DEBUG)
+FRAGMENT_TIMEOUT = env.int("FRAGMENT_TIMEOUT", default=60 * 60 * 6)
+# This process's copies of the fragments it served, in bytes of HTML.
+FRAGMENT_LOCAL_BYTES = env.int("FRAGMENT_LOCAL_BYTES", default=48 * 1024 * 1024)
+# What else a fragment's key holds, per request: dotted paths of functions
+# (request, *, name, args) -> str | None (None: render live for this visitor).
+FRAGMENT_VARY = ["catalog.reviews.fragments.fragment_vary", "recommendations.fragments.fragment_vary"]

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from catalog.fragments import pages_version_bump
 from catalog.models import Product
 
 from .models import MAX_RATING, MIN_RATING, HelpfulVote, Review
@@ -119,6 +120,7 @@ def helpful_vote_add(*, review: Review, voter: str, user=None) -> bool:
         with transaction.atomic():
             HelpfulVote.objects.create(review=review, voter=voter)
             Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
+            pages_version_bump()  # the cached reviews show the count; a bulk update sends no signal
     except IntegrityError:
         return False
     return True

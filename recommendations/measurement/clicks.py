@@ -44,6 +44,15 @@ def click_url(*, product_id: int, placement: str, source: str, anchor_id: int | 
     return reverse("measurement:click", kwargs={"token": token})
 
 
+def click_url_for_request(*, request, product_id: int, placement: str, source: str, anchor_id: int | None) -> str:
+    """`click_url` naming the request's visitor (a cached fragment's link, filled per request)."""
+    visit = getattr(request, "rec_visit", None)
+    return click_url(
+        product_id=product_id, placement=placement, source=source, anchor_id=anchor_id,
+        shown_to=visit.visitor_key if visit is not None and visit.counted else "",
+    )
+
+
 def click_target_load(token: str, *, max_age: timedelta | None = None) -> ClickTarget | None:
     """The target of a link this shop signed, or None. `max_age`: only a token signed that
     recently (the JSON API's adds, which a token credits within the attribution window)."""

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from catalog import fragments
 from recommendations.vocabulary import Source
 from shop.cart.models import CartLine, CartLineService
 
@@ -42,6 +43,8 @@ def impressions_record_block(*, request, placement: str, items: Iterable[tuple[i
 
     An item already noted for the same placement and anchor on this page is not noted again,
     so a block recorded both by its template tag and by its template counts once."""
+    items = [(getattr(p, "pk", p), str(s), getattr(a, "pk", a)) for p, s, a in items]
+    fragments.effect(f"{__name__}.impressions_record_block", placement=str(placement), items=items)
     visit: Visit | None = getattr(request, "rec_visit", None)
     if visit is None or not visit.counted:
         return
@@ -75,6 +78,8 @@ def service_impressions_record(*, request, placement: str, offers: Iterable[tupl
     being both the event's product and its anchor. Costs no query, like the blocks' impressions.
     Every visitor sees the offers (they are part of the shop, not a recommendation the holdout
     goes without), so both groups' impressions count."""
+    offers = list(offers)
+    fragments.effect(f"{__name__}.service_impressions_record", placement=str(placement), offers=offers)
     visit: Visit | None = getattr(request, "rec_visit", None)
     if visit is None or not visit.counted:
         return

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from catalog import fragments
 from recommendations.personal.history import history_for_request, viewed_for_request
 from recommendations.selectors import placements
-from shop.cart.selectors import cart_product_ids
+from shop.cart.selectors import cart_product_ids_for_request
 from shop.orders.models import REC_GROUP_SESSION_KEY, Order
 
 
@@ -59,8 +60,7 @@ def request_cart_product_ids(request) -> set[int]:
     """The products in the visitor's cart, read once per request (by the cart's own rule)."""
     state = request_state(request)
     if state.cart_product_ids is None:
-        session_key = getattr(getattr(request, "session", None), "session_key", None)
-        state.cart_product_ids = cart_product_ids(user=request_user(request), session_key=session_key)
+        state.cart_product_ids = set(cart_product_ids_for_request(request))
     return state.cart_product_ids
 
 
@@ -70,6 +70,16 @@ def request_cart_is(request, *, product_ids: Iterable[int]) -> None:
     state = request_state(request)
     if state.cart_product_ids is None:
         state.cart_product_ids = set(product_ids)
+
+
+def request_shown_extend(*, request, product_ids: list[int]) -> None:
+    """Blocks served from a cached fragment showed these: the later blocks don't repeat them."""
+    request_state(request).shown.update(product_ids)
+
+
+def _note_shown(state: RequestState, before: set[int]) -> None:
+    if fragments.recording():
+        fragments.effect(f"{__name__}.request_shown_extend", product_ids=sorted(state.shown - before))
 
 
 # Each page's placements for this visitor --------------------------------------------------
@@ -83,12 +93,18 @@ def product_page_for_request(request, *, product) -> placements.ProductPageRecom
     state = request_state(request)
     key = ("product", product.pk)
     if key not in state.results:
+        before = set(state.shown)
         state.results[key] = placements.product_page_recommendations(
             product=product,
             cart_product_ids=request_cart_product_ids(request),
             user=request_user(request),
             shown=state.shown,
         )
+        _note_shown(state, before)
+        if not before and not state.cart_product_ids and request_user(request) is None:
+            from recommendations.fragments import product_offers_remember  # it reads this module
+
+            product_offers_remember(request, product_id=product.pk, offered=frozenset(state.shown))
     return state.results[key]
 
 
@@ -99,9 +115,11 @@ def cart_page_for_request(request, *, lines: Sequence, free_shipping_gap) -> pla
         return None
     state = request_state(request)
     if "cart" not in state.results:
+        before = set(state.shown)
         state.results["cart"] = placements.cart_recommendations(
             lines=lines, free_shipping_gap=free_shipping_gap or 0, user=request_user(request), shown=state.shown
         )
+        _note_shown(state, before)
     return state.results["cart"]
 
 

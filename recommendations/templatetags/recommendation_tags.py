@@ -153,11 +153,13 @@ def recently_viewed(context, product):
 @register.inclusion_tag("recommendations/partials/recently_viewed.html", takes_context=True)
 def cart_recently_viewed(context):
     """Cart page (empty or not): recently viewed products that are not in the cart."""
-    lines = context.get("lines") or []
+    product_ids = context.get("cart_product_ids")
+    if product_ids is None:
+        product_ids = [line.product_id for line in context.get("lines") or []]
     request = context.get("request")
     if request is not None:
-        request_cart_is(request, product_ids=[line.product_id for line in lines])
-    return _recent(context, exclude_ids={line.product_id for line in lines}, placement=Placement.CART_RECENT)
+        request_cart_is(request, product_ids=product_ids)
+    return _recent(context, exclude_ids=set(product_ids), placement=Placement.CART_RECENT)
 
 
 def _home_page(context):

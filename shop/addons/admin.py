@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html
 
+from catalog.fragments import pages_version_bump
+
 from .models import Service
 
 _DEMO_BADGE = "background:#fef3c7;color:#92400e;border-radius:8px;padding:1px 6px;font-size:10px;font-weight:700"
@@ -57,9 +59,11 @@ class ServiceAdmin(admin.ModelAdmin):
     @admin.action(description="Offer the selected services", permissions=["change"])
     def activate(self, request, queryset):
         changed = queryset.update(is_active=True)
+        pages_version_bump()  # a bulk update sends no signal
         self.message_user(request, f"{changed} service{'s' if changed != 1 else ''} offered.", messages.SUCCESS)
 
     @admin.action(description="Stop offering the selected services", permissions=["change"])
     def deactivate(self, request, queryset):
         changed = queryset.update(is_active=False)
+        pages_version_bump()  # a bulk update sends no signal
         self.message_user(request, f"{changed} service{'s' if changed != 1 else ''} no longer offered.", messages.SUCCESS)

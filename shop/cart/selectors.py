@@ -22,6 +22,43 @@ def _visitor_lines(*, user=None, session_key: str | None = None):
     return None
 
 
+# Everything a cart page shows of the cart's own rows: a line's product and quantity, where it
+# came from, and its service add-ons (one row per line and service).
+CART_ROW_FIELDS = (
+    "id", "cart_id", "product_id", "quantity", "rec_placement", "rec_source", "rec_anchor_id", "rec_added_at",
+    "services__id", "services__service_id", "services__rec_placement",
+)
+_ROWS_MEMO = "_cart_rows"
+
+
+def cart_rows_for_request(request) -> tuple[tuple, ...]:
+    """The visitor's cart as rows of CART_ROW_FIELDS, read once per request in one query (none
+    without a cart key): the header's count, the products the recommendations leave out and
+    the cart page's cache key all come from it."""
+    rows = request.__dict__.get(_ROWS_MEMO)
+    if rows is None:
+        session = getattr(request, "session", None)
+        lines = _visitor_lines(user=getattr(request, "user", None), session_key=session.session_key if session is not None else None)
+        rows = tuple(lines.order_by("id", "services__id").values_list(*CART_ROW_FIELDS)) if lines is not None else ()
+        request.__dict__[_ROWS_MEMO] = rows
+    return rows
+
+
+def cart_forget_for_request(request) -> None:
+    """The request changed the cart: the next read sees the change."""
+    request.__dict__.pop(_ROWS_MEMO, None)
+
+
+def cart_item_count_for_request(request) -> int:
+    quantities = {row[0]: row[3] for row in cart_rows_for_request(request)}
+    return sum(quantities.values())
+
+
+def cart_product_ids_for_request(request) -> list[int]:
+    """The cart's products in the order of their lines."""
+    return list(dict.fromkeys(row[2] for row in cart_rows_for_request(request)))
+
+
 def cart_product_ids(*, user=None, session_key: str | None = None) -> set[int]:
     """The products in the visitor's cart, in one query (none without a cart key). Other
     apps (the recommendations, which never offer what is in the cart) read the cart here."""

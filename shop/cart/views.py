@@ -1,18 +1,33 @@
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 
 from shop.http import post_and_redirect_back
 
 from .forms import AddToCartForm, LineServiceForm, RemoveLineForm, UpdateLineForm
 from .line_services import cart_add_product_with_services, cart_line_service_add, cart_line_service_remove
-from .selectors import cart_overview
+from .selectors import cart_overview, cart_product_ids_for_request, cart_rows_for_request
 from .services import cart_add_for_visitor, cart_for_adding, cart_get_for_change, cart_get_for_request, cart_remove_line, cart_set_quantity
 
 
 @require_safe
 def detail(request):
-    overview = cart_overview(cart_get_for_request(request))
-    return render(request, "cart/detail.html", {"overview": overview, "lines": overview.lines, "totals": overview.totals})
+    """The cart page. Its lines, totals and blocks are a cached fragment keyed by the cart's
+    rows (catalog.fragments): the overview is read only when the fragment is rendered."""
+    rows = cart_rows_for_request(request)
+    overview = SimpleLazyObject(lambda: cart_overview(cart_get_for_request(request)))
+    return render(
+        request,
+        "cart/detail.html",
+        {
+            "overview": overview,
+            "lines": SimpleLazyObject(lambda: overview.lines),
+            "totals": SimpleLazyObject(lambda: overview.totals),
+            "has_lines": bool(rows),
+            "cart_rows": rows,
+            "cart_product_ids": cart_product_ids_for_request(request),
+        },
+    )
 
 
 @require_POST

@@ -99,9 +99,29 @@ def test_product_page_costs_the_same_with_many_images_and_attributes(
         assert len(product.attribute_values.all()) == 2
 
 
-def test_a_warm_category_tree_saves_a_query(client):
+def test_a_warm_category_tree_saves_a_query(client, settings):
+    settings.FRAGMENT_CACHE = False
     category, _ = stock_shop(products=3)
     cold = queries_for(client, category.get_absolute_url())
     with CaptureQueriesContext(connection) as captured:
         client.get(category.get_absolute_url())
     assert len(captured) == cold - 1
+
+
+@pytest.mark.parametrize("page", ["home", "category"])
+def test_a_listing_served_from_its_cached_fragment_costs_no_query(client, page):
+    category, _ = stock_shop(products=30)
+    url = reverse("home") if page == "home" else category.get_absolute_url()
+    first = client.get(url).content.decode()
+
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(url).content.decode()
+
+    assert len(captured) == 0
+    assert _without_csrf(again) == _without_csrf(first)
+
+
+def _without_csrf(html: str) -> str:
+    import re
+
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)

@@ -1,7 +1,9 @@
 from django import template
 from django.conf import settings
 
-from ..clicks import click_url
+from catalog import fragments
+
+from ..clicks import click_url, click_url_for_request
 from ..holdout import current_visit
 from ..services import impressions_record_items, service_impressions_record
 
@@ -13,7 +15,14 @@ def rec_click_url(product, placement, source, anchor=None):
     """`{% rec_click_url item.product placement item.source anchor=product %}`: a link to the
     product that records the click for the placement and source (their names are the
     inclusion tag's context, from recommendations.vocabulary). The link names the visitor it
-    is shown to, so it counts once for them however often it is followed."""
+    is shown to, so it counts once for them however often it is followed (a hole in a
+    cached fragment)."""
+    if fragments.recording():
+        return fragments.hole(
+            "recommendations.measurement.clicks.click_url_for_request",
+            product_id=getattr(product, "pk", product), placement=str(placement), source=str(source),
+            anchor_id=getattr(anchor, "pk", anchor),
+        )
     visit = current_visit.get()
     return click_url(
         product_id=getattr(product, "pk", product),
