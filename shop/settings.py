@@ -562,4 +562,8 @@ FRAGMENT_TIMEOUT = env.int("FRAGMENT_TIMEOUT", default=60 * 60 * 6)
 FRAGMENT_LOCAL_BYTES = env.int("FRAGMENT_LOCAL_BYTES", default=48 * 1024 * 1024)
 # What else a fragment's key holds, per request: dotted paths of functions
 # (request, *, name, args) -> str | None (None: render live for this visitor).
-FRAGMENT_VARY = ["catalog.reviews.fragments.fragment_vary", "recommendations.fragments.fragment_vary"]
+FRAGMENT_VARY = [
+    "catalog.reviews.fragments.fragment_vary",
+    "recommendations.fragments.fragment_vary",
+    "shop.offers.fragments.fragment_vary",
+]

@@ -23,10 +23,10 @@ def _visitor_lines(*, user=None, session_key: str | None = None):
 
 
 # Everything a cart page shows of the cart's own rows: a line's product and quantity, where it
-# came from, and its service add-ons (one row per line and service).
+# came from, its service add-ons (one row per line and service), and the cart's voucher code.
 CART_ROW_FIELDS = (
     "id", "cart_id", "product_id", "quantity", "rec_placement", "rec_source", "rec_anchor_id", "rec_added_at",
-    "services__id", "services__service_id", "services__rec_placement",
+    "services__id", "services__service_id", "services__rec_placement", "cart__voucher_code",
 )
 _ROWS_MEMO = "_cart_rows"
 
