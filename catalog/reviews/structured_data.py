@@ -23,7 +23,9 @@ OUT_OF_STOCK = "https://schema.org/OutOfStock"
 _SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
-def product_structured_data(*, product: Product, url: str, image_url: str) -> dict:
+def product_structured_data(
+    *, product: Product, url: str, image_url: str, price: Decimal | None = None, price_valid_until=None
+) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -34,12 +36,14 @@ def product_structured_data(*, product: Product, url: str, image_url: str) -> di
         "offers": {
             "@type": "Offer",
             "url": url,
-            "price": str(product.price.quantize(Decimal("0.01"))),
+            "price": str((product.price if price is None else price).quantize(Decimal("0.01"))),
             "priceCurrency": settings.CURRENCY,
             "availability": IN_STOCK if product.is_available else OUT_OF_STOCK,
             "itemCondition": "https://schema.org/NewCondition",
         },
     }
+    if price_valid_until is not None:
+        data["offers"]["priceValidUntil"] = price_valid_until.date().isoformat()
     if product.description:
         data["description"] = product.description
     category = getattr(product, "category", None)

@@ -1,6 +1,8 @@
 """Deals on the pages: product page, home page, recommendation blocks and the cart, in
 constant queries."""
 
+import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -128,3 +130,14 @@ def test_cart_page_queries_do_not_grow_with_lines_on_deal(client):
     few = count_queries(client, reverse("cart:detail"))
     add_deals(10)
     assert count_queries(client, reverse("cart:detail")) == few
+
+
+def test_the_structured_data_offers_the_deal_price_until_the_deal_ends(client):
+    toaster = ProductFactory(price=Decimal("40.00"))
+    deal = DealFactory(product=toaster, percent_off=Decimal("25"))
+
+    html = client.get(toaster.get_absolute_url()).content.decode()
+
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert data["offers"]["price"] == "30.00"
+    assert data["offers"]["priceValidUntil"] == deal.ends_at.date().isoformat()

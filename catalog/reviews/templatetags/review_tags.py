@@ -48,11 +48,16 @@ def product_reviews(context, product):
 
 
 @register.simple_tag(takes_context=True)
-def product_json_ld(context, product, image_url):
+def product_json_ld(context, product, image_url, price=None, price_valid_until=None):
+    """`price` and `price_valid_until`: a price the page shows for a while instead of the list
+    price (a deal of the day, which the template hands over: the catalog knows no offers).
+    Without one the template passes its empty string for a missing variable."""
     request = context.get("request")
     url = request.build_absolute_uri(product.get_absolute_url()) if request else product.get_absolute_url()
     image = request.build_absolute_uri(image_url) if request else image_url
-    return json_ld_script(product_structured_data(product=product, url=url, image_url=image))
+    return json_ld_script(
+        product_structured_data(product=product, url=url, image_url=image, price=price or None, price_valid_until=price_valid_until or None)
+    )
 
 
 @register.filter
