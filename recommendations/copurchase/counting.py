@@ -328,18 +328,21 @@ def _reindex(counts: Counts, item_ids: np.ndarray) -> tuple[np.ndarray, sp.csr_m
     item_counts = np.zeros(n, np.int64)
     item_counts[pos] = counts.item_counts
 
-    def move(m: sp.csr_matrix) -> sp.csr_matrix:
-        # `pos` is increasing, so rows keep their order and columns stay sorted: the CSR
-        # arrays are relabelled in place of a COO round trip (a new product in a night's
-        # orders would otherwise cost a re-sort of the whole window's matrix).
-        m = m.tocsr()
-        row_lengths = np.zeros(n, np.int64)
-        row_lengths[pos] = np.diff(m.indptr)
-        indptr = np.zeros(n + 1, np.int64)
-        np.cumsum(row_lengths, out=indptr[1:])
-        return sp.csr_matrix((m.data.astype(np.int64), pos[m.indices], indptr), shape=(n, n))
+    return item_counts, relabel(counts.pairs, pos, n), relabel(counts.weighted, pos, n)
 
-    return item_counts, move(counts.pairs), move(counts.weighted)
+
+def relabel(m: sp.spmatrix, pos: np.ndarray, n: int) -> sp.csr_matrix:
+    """An n × n matrix holding m's row/column i at pos[i] (`pos` increasing).
+
+    Rows keep their order and columns stay sorted: the CSR arrays are relabelled in place
+    of a COO round trip (a new product in a night's orders would otherwise cost a re-sort
+    of the whole window's matrix)."""
+    m = m.tocsr()
+    row_lengths = np.zeros(n, np.int64)
+    row_lengths[pos] = np.diff(m.indptr)
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(row_lengths, out=indptr[1:])
+    return sp.csr_matrix((m.data.astype(np.int64, copy=False), pos[m.indices], indptr), shape=(n, n))
 
 
 def _checked(result: Counts) -> Counts:

@@ -32,10 +32,12 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+import scipy.sparse as sp
 from django.conf import settings
 from django.utils import timezone
 
-from .counting import Counts, count_lines
+from .counting import COUNT_BITS, COUNT_MASK, MAX_ORDERS_PER_COUNT, Counts, count_lines, relabel
 from .incremental import Build
 from .lease import LeaseBusy, lease_acquire, lease_release
 from .loading import load_lines, order_id_bounds
@@ -153,24 +155,70 @@ def shards_merge(*, run_id: str, shards: int | None, gamma: float) -> Counts:
     return counts_sum((Counts.from_bytes(data) for data in rows), gamma=gamma)
 
 
+@dataclass(frozen=True)
+class _Packed:
+    """Counts of real orders with both matrices in one, as the counting packs them
+    (counting.py: weight << COUNT_BITS + count): one sparse sum per addition, not two."""
+
+    item_ids: np.ndarray
+    item_counts: np.ndarray
+    packed: sp.csr_matrix
+    n_orders: int
+
+    @classmethod
+    def of(cls, counts: Counts) -> _Packed:
+        p, w = counts.pairs.tocsr(), counts.weighted.tocsr()
+        if not (np.array_equal(p.indptr, w.indptr) and np.array_equal(p.indices, w.indices)):
+            raise ValueError("shard counts whose pairs and weights differ in structure")
+        if len(p.data) and (p.data.min() < 0 or w.data.min() < 0):
+            raise ValueError("shard counts cannot be negative")
+        data = (w.data.astype(np.int64) << COUNT_BITS) | p.data.astype(np.int64)
+        return cls(counts.item_ids, counts.item_counts, sp.csr_matrix((data, p.indices, p.indptr), shape=p.shape),
+                   counts.n_orders)
+
+    def __add__(self, other: _Packed) -> _Packed:
+        item_ids = np.union1d(self.item_ids, other.item_ids)
+        n = len(item_ids)
+        sides = []
+        for side in (self, other):
+            if len(side.item_ids) == n:
+                sides.append((side.item_counts, side.packed))
+                continue
+            pos = np.searchsorted(item_ids, side.item_ids)
+            item_counts = np.zeros(n, np.int64)
+            item_counts[pos] = side.item_counts
+            sides.append((item_counts, relabel(side.packed, pos, n)))
+        (ac, ap), (bc, bp) = sides
+        if self.n_orders + other.n_orders > MAX_ORDERS_PER_COUNT:  # a pair's count would carry into its weight
+            raise ValueError(f"more than {MAX_ORDERS_PER_COUNT} orders in one window cannot be summed packed")
+        return _Packed(item_ids, ac + bc, (ap + bp).tocsr(), self.n_orders + other.n_orders)
+
+    def counts(self, *, gamma: float) -> Counts:
+        m = self.packed
+        pairs = sp.csr_matrix((m.data & COUNT_MASK, m.indices, m.indptr), shape=m.shape)
+        weighted = sp.csr_matrix((m.data >> COUNT_BITS, m.indices, m.indptr), shape=m.shape)
+        return Counts(self.item_ids, self.item_counts, pairs, weighted, self.n_orders, gamma)
+
+
 def counts_sum(partials: Iterable[Counts], *, gamma: float) -> Counts:
     """The sum, as a binary counter adds: two sums of equal numbers of shards are added as
     soon as both exist. Each pair's row is added about log2(shards) times instead of once
     per shard (a running total re-adds the whole sum for every shard), and at most one sum
-    per power of two is held at once."""
-    stack: list[tuple[int, Counts]] = []
+    per power of two is held at once. Both counts of a pair are added as one packed
+    integer, as the counting made them."""
+    stack: list[tuple[int, _Packed]] = []
     for partial in partials:
-        size, counts = 1, partial
+        size, packed = 1, _Packed.of(partial)
         while stack and stack[-1][0] == size:
             below, other = stack.pop()
-            size, counts = size + below, other + counts
-        stack.append((size, counts))
+            size, packed = size + below, other + packed
+        stack.append((size, packed))
     if not stack:
         return Counts.empty(gamma=gamma)
     total = stack.pop()[1]
     while stack:
         total = stack.pop()[1] + total
-    return total
+    return total.counts(gamma=gamma)
 
 
 def sharded_refresh_abort(*, run_id: str, snapshot_id: int, reason: str) -> None:
