@@ -170,11 +170,16 @@ class Counts:
         c = p.tocoo()
         return values_at(w, c.row, c.col)
 
-    def pruned(self) -> Counts:
-        """Drop products no longer bought in the window and explicit zeros left by subtraction."""
+    def pruned(self, *, in_place: bool = False) -> Counts:
+        """Drop products no longer bought in the window and explicit zeros left by subtraction.
+
+        `in_place`: the zeros may be dropped from these matrices themselves (counts just
+        made by a sum, which nothing else holds), saving a copy of the window's pairs."""
         keep = np.flatnonzero(self.item_counts > 0)
         if len(keep) == self.n_items:  # nobody dropped out: skip the (slow) fancy indexing
-            pairs, weighted = self.pairs.tocsr().copy(), self.weighted.tocsr().copy()
+            pairs, weighted = self.pairs.tocsr(), self.weighted.tocsr()
+            if not in_place:
+                pairs, weighted = pairs.copy(), weighted.copy()
         else:
             pairs = self.pairs[keep][:, keep].tocsr()
             weighted = self.weighted[keep][:, keep].tocsr()
@@ -346,9 +351,10 @@ def relabel(m: sp.spmatrix, pos: np.ndarray, n: int) -> sp.csr_matrix:
 
 
 def _checked(result: Counts) -> Counts:
+    """`result` is a sum just made by _combine: pruned in place."""
     if result.n_orders < 0 or (result.item_counts < 0).any() or (result.pairs.data < 0).any():
         raise ValueError("subtracted orders that were never counted")
-    return result.pruned()
+    return result.pruned(in_place=True)
 
 
 def _combine(a: Counts, b: Counts, *, sign: int, checked: bool = True) -> Counts:
