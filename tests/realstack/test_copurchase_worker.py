@@ -8,16 +8,19 @@ here is started with setsid and stopped by its PID (its own process group).
 """
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -275,3 +278,19 @@ def test_a_sharded_refresh_survives_a_worker_killed_mid_shard_and_publishes_the_
     assert not (marks / f"{victim.pid}-{lost_shard}.done").exists()
     assert lease_holder() is None
     assert not ShardCounts.objects.exists()
+
+
+def test_bench_copurchase_runs_the_chord_on_real_workers_and_finds_the_same_snapshot(stack, monkeypatch):
+    """The benchmark's --workers mode, small: its own worker processes, three shards."""
+    monkeypatch.setenv("COPURCHASE_SHARD_ORDERS", "100")
+    out = StringIO()
+    call_command(
+        "bench_copurchase", "--orders", "300", "--products", "40", "--inline", "--force", "--repeat", "1",
+        "--skip-pandas", "--workers", "2", "--workers-timeout", "120", stdout=out,
+    )
+    figures = json.loads(out.getvalue()[: out.getvalue().rindex("}") + 1])
+    sharded = figures["sharded"]
+    assert sharded["status"] == "live" and sharded["shards"] == 3
+    assert sharded["identical"] is True and sharded["rows_differing"] == {"PairStat": 0, "ProductStat": 0}
+    assert len(sharded["worker_peak_mb"]) == 2 and all(peak > 0 for peak in sharded["worker_peak_mb"])
+    assert "sharded over 2 worker processes" in out.getvalue()

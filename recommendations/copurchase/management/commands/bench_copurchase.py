@@ -13,6 +13,7 @@ its own (demo orders included) unless given --force; it sends no e-mail (shop.de
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -124,7 +125,8 @@ class Command(BaseCommand):
         """`repeat` rounds of (full refresh, then the floor and the compute on the same lines);
         the figures are the medians of the rounds, as a busy machine varies from run to run.
         Peak memory (per stage, see _bench_workers.py) is the first round's."""
-        out = {"database": connection.vendor, "rounds": repeat}
+        # The machine's load while the figures were taken: on a shared machine they vary with it.
+        out = {"database": connection.vendor, "rounds": repeat, "load_average_at_start": os.getloadavg()}
         rounds = []
         for round_number in range(repeat):
             rounds.append(self.measure_round())
@@ -154,6 +156,7 @@ class Command(BaseCommand):
         if incremental_orders:
             out.update(self.measure_incremental(incremental_orders))
         snapshots_prune()
+        out["load_average_at_end"] = os.getloadavg()
         self.stdout.write(json.dumps(out, indent=2))
         self.stdout.write(
             f"\nmedians of {repeat} rounds: end to end {out['refresh_s']} s, peak RSS {out['refresh_peak_rss_mb']} MB; "
