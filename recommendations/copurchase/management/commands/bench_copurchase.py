@@ -145,9 +145,11 @@ class Command(BaseCommand):
             for stage in rounds[-1]["refresh_stages_s"]
         }
         out["refresh_over_floor"] = round(out["refresh_s"] / out["floor_s"], 2) if out["floor_s"] else None
+        self.partial(out)
         if workers:
             out["sharded"] = self.measure_sharded(workers=workers, timeout=workers_timeout, single=single,
                                                   floor_s=out["floor_s"])
+            self.partial(out["sharded"])
         if not skip_pandas:
             window_start, window_end = refresh_window(timezone.now())
             order_ids, product_ids = load_lines(window_start=window_start, window_end=window_end)
@@ -172,6 +174,10 @@ class Command(BaseCommand):
                 f"{sharded['over_floor']}× floor; peak per worker {sharded['worker_peak_mb']} MB; "
                 f"identical to the single-process snapshot: {sharded['identical']}"
             )
+
+    def partial(self, figures: dict) -> None:
+        """Figures as each part of a long run ends (stderr): a run cut short keeps them."""
+        self.stderr.write(json.dumps(figures, default=str))
 
     def measure_round(self) -> dict:
         out = {}
