@@ -270,6 +270,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     # above the worker's 1 s BRPOP poll, well below a shopper's patience
     "socket_timeout": 5,
+    # A task taken by a worker that then died (acks_late: never acknowledged) goes back to
+    # the queue this long after it was taken. Longer than any task runs and any countdown
+    # (a longer one would be handed out twice); shorter than COPURCHASE_LOCK_SECONDS, so a
+    # co-purchase shard lost with its worker is counted again while its run holds the lease.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=15 * 60),
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
@@ -503,6 +508,11 @@ COPURCHASE_FULL_EVERY_DAYS = env.int("COPURCHASE_FULL_EVERY_DAYS", default=7)
 COPURCHASE_SHARD_ORDERS = env.int("COPURCHASE_SHARD_ORDERS", default=250_000)
 # The nightly task fans out into a chord above this many orders in the window.
 COPURCHASE_SHARD_ABOVE_ORDERS = env.int("COPURCHASE_SHARD_ABOVE_ORDERS", default=2_000_000)
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] >= COPURCHASE_LOCK_SECONDS:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be shorter than COPURCHASE_LOCK_SECONDS: a shard lost with its worker "
+        "is redelivered after the first, and must be counted while its run still holds the lease."
+    )
 
 # PAYMENTS
 # Card payments go through Stripe Checkout and are offered only when all three keys are set;

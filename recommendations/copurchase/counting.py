@@ -172,11 +172,16 @@ class Counts:
         c = p.tocoo()
         return values_at(w, c.row, c.col)
 
-    def pruned(self) -> Counts:
-        """Drop products no longer bought in the window and explicit zeros left by subtraction."""
+    def pruned(self, *, in_place: bool = False) -> Counts:
+        """Drop products no longer bought in the window and explicit zeros left by subtraction.
+
+        `in_place`: the zeros may be dropped from these matrices themselves (counts just
+        made by a sum, which nothing else holds), saving a copy of the window's pairs."""
         keep = np.flatnonzero(self.item_counts > 0)
         if len(keep) == self.n_items:  # nobody dropped out: skip the (slow) fancy indexing
-            pairs, weighted = self.pairs.tocsr().copy(), self.weighted.tocsr().copy()
+            pairs, weighted = self.pairs.tocsr(), self.weighted.tocsr()
+            if not in_place:
+                pairs, weighted = pairs.copy(), weighted.copy()
         else:
             pairs = self.pairs[keep][:, keep].tocsr()
             weighted = self.weighted[keep][:, keep].tocsr()
@@ -343,24 +348,28 @@ def _reindex(counts: Counts, item_ids: np.ndarray) -> tuple[np.ndarray, sp.csr_m
     item_counts = np.zeros(n, np.int64)
     item_counts[pos] = counts.item_counts
 
-    def move(m: sp.csr_matrix) -> sp.csr_matrix:
-        # `pos` is increasing, so rows keep their order and columns stay sorted: the CSR
-        # arrays are relabelled in place of a COO round trip (a new product in a night's
-        # orders would otherwise cost a re-sort of the whole window's matrix).
-        m = m.tocsr()
-        row_lengths = np.zeros(n, np.int64)
-        row_lengths[pos] = np.diff(m.indptr)
-        indptr = np.zeros(n + 1, np.int64)
-        np.cumsum(row_lengths, out=indptr[1:])
-        return sp.csr_matrix((m.data.astype(np.int64), pos[m.indices], indptr), shape=(n, n))
+    return item_counts, relabel(counts.pairs, pos, n), relabel(counts.weighted, pos, n)
 
-    return item_counts, move(counts.pairs), move(counts.weighted)
+
+def relabel(m: sp.spmatrix, pos: np.ndarray, n: int) -> sp.csr_matrix:
+    """An n × n matrix holding m's row/column i at pos[i] (`pos` increasing).
+
+    Rows keep their order and columns stay sorted: the CSR arrays are relabelled in place
+    of a COO round trip (a new product in a night's orders would otherwise cost a re-sort
+    of the whole window's matrix)."""
+    m = m.tocsr()
+    row_lengths = np.zeros(n, np.int64)
+    row_lengths[pos] = np.diff(m.indptr)
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(row_lengths, out=indptr[1:])
+    return sp.csr_matrix((m.data.astype(np.int64, copy=False), pos[m.indices], indptr), shape=(n, n))
 
 
 def _checked(result: Counts) -> Counts:
+    """`result` is a sum just made by _combine: pruned in place."""
     if result.n_orders < 0 or (result.item_counts < 0).any() or (result.pairs.data < 0).any():
         raise ValueError("subtracted orders that were never counted")
-    return result.pruned()
+    return result.pruned(in_place=True)
 
 
 def _combine(a: Counts, b: Counts, *, sign: int, checked: bool = True) -> Counts:

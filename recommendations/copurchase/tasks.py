@@ -75,7 +75,9 @@ def start_sharded_refresh(*, shard_orders: int | None = None) -> str:
     plan = sharded_refresh_start(shard_orders=shard_orders)
     window = {"window_start": plan.window_start.isoformat(), "window_end": plan.window_end.isoformat()}
     header = [
-        count_copurchase_shard.s(run_id=plan.run_id, shard=i, lo=lo, hi=hi, gamma=plan.gamma, **window)
+        count_copurchase_shard.s(
+            run_id=plan.run_id, snapshot_id=plan.snapshot_id, shard=i, lo=lo, hi=hi, gamma=plan.gamma, **window
+        )
         for i, (lo, hi) in enumerate(plan.ranges)
     ]
     body = reduce_copurchase_shards.s(run_id=plan.run_id, snapshot_id=plan.snapshot_id, started_at=plan.started_at)
@@ -87,10 +89,16 @@ def start_sharded_refresh(*, shard_orders: int | None = None) -> str:
     return f"snapshot {plan.snapshot_id} sharded into {len(plan.ranges)}"
 
 
-@shared_task(name="recommendations.tasks.count_copurchase_shard", acks_late=True)
-def count_copurchase_shard(*, run_id: str, shard: int, lo: int, hi: int, window_start: str, window_end: str, gamma: float):
+# A shard whose worker dies is counted again elsewhere (see sharding.py): acknowledged only
+# once its counts are saved, requeued at once if its pool process is killed.
+@shared_task(name="recommendations.tasks.count_copurchase_shard", acks_late=True, reject_on_worker_lost=True)
+def count_copurchase_shard(
+    *, run_id: str, shard: int, lo: int, hi: int, window_start: str, window_end: str, gamma: float,
+    snapshot_id: int | None = None,
+):
     return shard_count(
         run_id=run_id,
+        snapshot_id=snapshot_id,
         shard=shard,
         id_range=(lo, hi),
         window_start=dt.datetime.fromisoformat(window_start),

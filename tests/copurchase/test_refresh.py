@@ -4,14 +4,16 @@ the atomic switch, the quality gate, pruning and rollback."""
 import datetime as dt
 from unittest import mock
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from recommendations.copurchase import incremental as incremental_build
-from recommendations.copurchase import refresh
+from recommendations.copurchase import refresh, sharding
+from recommendations.copurchase.counting import count_lines
 from recommendations.copurchase.lease import LeaseBusy, lease_acquire, lease_holder, lease_release
-from recommendations.copurchase.models import PairStat, ProductStat, Snapshot, SnapshotCounts
+from recommendations.copurchase.models import PairStat, ProductStat, ShardCounts, Snapshot, SnapshotCounts
 from recommendations.copurchase.partitions import partition_ensure, partition_ids
 from recommendations.copurchase.publishing import snapshot_rollback
 from recommendations.copurchase.refresh import copurchase_refresh
@@ -124,6 +126,54 @@ def test_a_sharded_refresh_gives_exactly_the_single_process_snapshot(settings, p
     assert raw_counts(sharded).equals(raw_counts(single))
     assert rows(sharded) == rows(single)
     assert lease_holder() is None
+
+
+def test_a_reduce_that_finds_a_shard_missing_fails_the_snapshot_and_leaves_the_live_one(settings, products):
+    a, b, c, *_ = products
+    place_baskets([[a, b], [a, b, c], [b, c]] * 4, placed_at=days_ago(20))
+    live = copurchase_refresh(full=True)
+    plan = sharding.sharded_refresh_start(shard_orders=4)
+    for i, (lo, hi) in enumerate(plan.ranges[:-1]):  # the last shard never reports
+        sharding.shard_count(
+            run_id=plan.run_id, snapshot_id=plan.snapshot_id, shard=i, id_range=(lo, hi),
+            window_start=plan.window_start, window_end=plan.window_end, gamma=plan.gamma,
+        )
+
+    with pytest.raises(sharding.ShardsMissing, match=f"shards \\[{len(plan.ranges) - 1}\\]"):
+        sharding.sharded_refresh_finish(run_id=plan.run_id, snapshot_id=plan.snapshot_id, started_at=plan.started_at)
+
+    assert Snapshot.objects.get(pk=plan.snapshot_id).status == Snapshot.Status.FAILED
+    assert Snapshot.objects.get(status=Snapshot.Status.LIVE) == live
+    assert lease_holder() is None and not ShardCounts.objects.exists()
+
+
+def test_a_shard_redelivered_after_its_run_failed_counts_nothing(products):
+    a, b, *_ = products
+    place_baskets([[a, b]] * 3, placed_at=days_ago(20))
+    plan = sharding.sharded_refresh_start(shard_orders=10)
+    sharding.sharded_refresh_abort(run_id=plan.run_id, snapshot_id=plan.snapshot_id, reason="given up")
+
+    counted = sharding.shard_count(
+        run_id=plan.run_id, snapshot_id=plan.snapshot_id, shard=0, id_range=plan.ranges[0],
+        window_start=plan.window_start, window_end=plan.window_end, gamma=plan.gamma,
+    )
+
+    assert counted is None and not ShardCounts.objects.exists()
+
+
+def test_shard_counts_summed_as_a_tree_equal_one_count_of_all_their_orders():
+    rng = np.random.default_rng(3)
+    order_ids = np.repeat(np.arange(200), 4)
+    product_ids = rng.integers(1, 40, size=len(order_ids))
+    whole = count_lines(order_ids=order_ids, product_ids=product_ids, gamma=0.5)
+    for shards in (1, 2, 3, 7, 8, 13):
+        edges = np.linspace(0, len(order_ids), shards + 1).astype(int) // 4 * 4
+        parts = [
+            count_lines(order_ids=order_ids[lo:hi], product_ids=product_ids[lo:hi], gamma=0.5)
+            for lo, hi in zip(edges[:-1], edges[1:])
+        ]
+        assert sharding.counts_sum(iter(parts), gamma=0.5).equals(whole), shards
+    assert sharding.counts_sum(iter([]), gamma=0.5).n_orders == 0
 
 
 def test_a_refresh_is_refused_while_another_holds_the_lease_and_the_live_snapshot_stays(products):

@@ -8,20 +8,24 @@ here is started with setsid and stopped by its PID (its own process group).
 """
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from recommendations.copurchase.models import PairStat, Snapshot
+from recommendations.copurchase.lease import lease_holder
+from recommendations.copurchase.models import PairStat, ShardCounts, Snapshot
 from recommendations.copurchase.refresh import copurchase_refresh
 from shop.celery import app as celery_app
 from tests.copurchase.builders import make_products, place_baskets
@@ -69,10 +73,13 @@ class Stack:
         self.processes.append(process)
         return process
 
-    def worker(self, **env) -> subprocess.Popen:
+    def worker(self, *, log: str = "worker", **env) -> subprocess.Popen:
         # The solo pool runs tasks in the worker process itself: its PID is the one we kill.
         name = f"stats-{uuid.uuid4().hex[:8]}@%h"
-        return self.start("worker", "--pool", "solo", "-n", name, "-l", "info", name="worker", **env)
+        return self.start("worker", "--pool", "solo", "-n", name, "-l", "info", name=log, **env)
+
+    def wait_ready(self, log: str) -> None:
+        wait_for(lambda: "ready." in (self.tmp_path / f"{log}.log").read_text(), stack=self, what=f"{log} to start")
 
     def beat(self, **env) -> subprocess.Popen:
         return self.start("beat", "-l", "info", "-s", str(self.tmp_path / "beat-schedule"), name="beat", **env)
@@ -215,3 +222,75 @@ def test_time_to_recovery_after_a_worker_is_killed_mid_refresh_with_the_shipped_
         )
     assert fresh.order_count == 15
     assert recovery < settings.COPURCHASE_LEASE_SECONDS + settings.COPURCHASE_BUSY_RETRY_SECONDS + 30
+
+
+def live_rows() -> list[tuple]:
+    return list(
+        PairStat.objects.filter(snapshot__status=Snapshot.Status.LIVE)
+        .order_by("product_id", "rank")
+        .values_list("product_id", "rank", "partner_id", "count_ab", "score")
+    )
+
+
+def test_a_sharded_refresh_survives_a_worker_killed_mid_shard_and_publishes_the_single_process_snapshot(
+    stack, tmp_path
+):
+    """The chord over two real workers: one is SIGKILLed while it counts a shard. Its shard's
+    message was never acknowledged, so Redis hands it to the other worker once the
+    visibility timeout passes; the reduce runs when every shard is in. At every moment the
+    live snapshot is a whole one: the single-process one, then its sharded twin."""
+    # given: a history of many small orders, and the snapshot one process builds from it
+    a, b, c, d, e, f = (p.pk for p in make_products(6))
+    baskets = [[a, b], [a, b, c], [c, d], [d, e, f], [a, f], [b, c, e], [a, b, c, d, e, f], [e, f]]
+    place_baskets(baskets * 6, placed_at=timezone.now() - dt.timedelta(days=2))  # 48 orders
+    single = copurchase_refresh(full=True)
+    reference = live_rows()
+    assert len(reference) > 10
+
+    # when: two workers, shards of 5 orders; the first slow to count, the second quick
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    common = {"COPURCHASE_SHARD_ORDERS": 5, "COPURCHASE_TEST_SHARD_MARKS": marks, "COPURCHASE_TEST_VISIBILITY_TIMEOUT": 3}
+    victim = stack.worker(log="victim", COPURCHASE_TEST_SHARD_DELAY=60, **common)
+    survivor = stack.worker(log="survivor", COPURCHASE_TEST_SHARD_DELAY=0.2, **common)
+    stack.wait_ready("victim")
+    stack.wait_ready("survivor")
+    celery_app.send_task(
+        "recommendations.tasks.refresh_copurchase",
+        kwargs={"full": True, "sharded": True, "requested_at": timezone.now().isoformat()},
+    )
+    taken = wait_for(lambda: sorted(marks.glob(f"{victim.pid}-*")), stack=stack, what="the victim to take a shard")
+    lost_shard = taken[0].name.split("-")[1]
+    stack.kill(victim)
+
+    # then: the live snapshot is whole at every look, until the sharded one is live
+    def sharded_live():
+        assert Snapshot.objects.filter(status=Snapshot.Status.LIVE).count() == 1
+        assert live_rows() == reference
+        return Snapshot.objects.filter(status=Snapshot.Status.LIVE, mode=Snapshot.Mode.SHARDED).first()
+
+    sharded = wait_for(sharded_live, stack=stack, what="the sharded snapshot")
+    assert sharded.order_count == single.order_count == 48
+    assert sharded.params["shards"] >= 8
+    assert live_rows() == reference
+    # the lost shard was counted by the survivor, never finished by the victim
+    assert (marks / f"{survivor.pid}-{lost_shard}.done").exists()
+    assert not (marks / f"{victim.pid}-{lost_shard}.done").exists()
+    assert lease_holder() is None
+    assert not ShardCounts.objects.exists()
+
+
+def test_bench_copurchase_runs_the_chord_on_real_workers_and_finds_the_same_snapshot(stack, monkeypatch):
+    """The benchmark's --workers mode, small: its own worker processes, three shards."""
+    monkeypatch.setenv("COPURCHASE_SHARD_ORDERS", "100")
+    out = StringIO()
+    call_command(
+        "bench_copurchase", "--orders", "300", "--products", "40", "--inline", "--force", "--repeat", "1",
+        "--skip-pandas", "--workers", "2", "--workers-timeout", "120", stdout=out,
+    )
+    figures = json.loads(out.getvalue()[: out.getvalue().rindex("}") + 1])
+    sharded = figures["sharded"]
+    assert sharded["status"] == "live" and sharded["shards"] == 3
+    assert sharded["identical"] is True and sharded["rows_differing"] == {"PairStat": 0, "ProductStat": 0}
+    assert len(sharded["worker_peak_mb"]) == 2 and all(peak > 0 for peak in sharded["worker_peak_mb"])
+    assert "sharded over 2 worker processes" in out.getvalue()
