@@ -205,6 +205,7 @@ class PointsEntry(models.Model):
         EARNED_REVERSED = "earned_reversed", "Taken back: order cancelled or refunded"
         REDEEMED = "redeemed", "Spent on an order"
         REDEEMED_RETURNED = "redeemed_returned", "Given back: order cancelled or refunded"
+        REDEEMED_AGAIN = "redeemed_again", "Spent again: an expired order paid after all"
 
     account = models.ForeignKey(PointsAccount, related_name="entries", on_delete=models.CASCADE)
     kind = models.CharField(max_length=20, choices=Kind)

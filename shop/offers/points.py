@@ -93,9 +93,17 @@ def _earned_on(order) -> int:
 
 
 def points_order_paid(*, order) -> None:
-    """Credit a customer's points for a paid order (once per order)."""
-    if order.user_id:
-        _write(user_id=order.user_id, kind=PointsEntry.Kind.EARNED, points=_earned_on(order), order=order)
+    """Credit a customer's points for a paid order (once per order). An expired order that a
+    late payment reinstates keeps its points discount, so the points its expiry gave back are
+    spent again (the balance may go below zero if they were spent since)."""
+    if not order.user_id:
+        return
+    _write(user_id=order.user_id, kind=PointsEntry.Kind.EARNED, points=_earned_on(order), order=order)
+    returned = (
+        PointsEntry.objects.filter(order=order, kind=PointsEntry.Kind.REDEEMED_RETURNED).values_list("points", flat=True).first()
+    )
+    if returned:
+        _write(user_id=order.user_id, kind=PointsEntry.Kind.REDEEMED_AGAIN, points=-returned, order=order)
 
 
 def points_order_undone(*, orders) -> None:

@@ -273,3 +273,22 @@ def test_the_review_page_form_carries_large_point_counts():
                            "seen_adjustments": seen})
     assert form.is_valid(), form.errors
     assert form.seen() == {"points:redeem": 1620, "voucher:12": 0}
+
+
+def test_an_expired_order_paid_after_all_spends_its_points_again():
+    # given: 200 points spent on an order that expired, which gave them back
+    ada = UserFactory()
+    give_points(ada, 500)
+    order = placed(ada, (ProductFactory(price=Decimal("60.00"), stock=5), 1), points_to_redeem=200)
+    orders_expire(order_ids=[order.pk], now=timezone.now() + timedelta(days=5))
+    assert points_balance(user_id=ada.pk) == 500
+
+    # when: the payment arrives late and the stock is still there
+    order_apply(order=Order.objects.get(pk=order.pk), event=Event.PAY)
+    order_apply(order=Order.objects.get(pk=order.pk), event=Event.PAY)  # a replayed payment
+
+    # then: the order keeps its £2.00 points discount, so the points are spent again, once
+    kinds = dict(PointsEntry.objects.filter(order=order).values_list("kind", "points"))
+    assert Order.objects.get(pk=order.pk).status == "paid"
+    assert kinds[PointsEntry.Kind.REDEEMED_AGAIN] == -200
+    assert points_balance(user_id=ada.pk) == 300 + kinds[PointsEntry.Kind.EARNED]
