@@ -29,6 +29,7 @@ from recommendations.models import TierLadder
 from shop.addons.models import Service
 from shop.demo import handmade
 from shop.demo.addons import demo_services_create
+from shop.demo.offers import demo_deals_create
 from shop.demo.catalogue import (
     artworks_to_draw,
     create_attributes,
@@ -111,6 +112,7 @@ def demo_load(
             report.timed("orders", started)
             reviews = demo_reviews_create(products={**products, **extra}, seed=seed)
             services = demo_services_create(categories=categories, products={**products, **extra})
+            deals = demo_deals_create(products={**products, **extra})
 
             started = time.perf_counter()
             everything = {**products, **extra}
@@ -147,6 +149,7 @@ def demo_load(
         "order_lines": lines,
         "reviews": reviews,
         "service_add_ons": services,
+        "deals": deals,
         "images": pictures,
     }
     return report

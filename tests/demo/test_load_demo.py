@@ -19,6 +19,8 @@ from shop.demo.dataset import read_dataset, write_dataset
 from shop.demo.guards import SIMULATED_CUSTOMER_REF
 from shop.demo.models import DemoLoad
 from shop.demo.services import demo_load, demo_reset
+from shop.offers.models import Deal
+from shop.offers.selectors import live_deals
 from shop.orders.models import Order, OrderLine
 from tests.factories import OrderFactory, ProductFactory
 
@@ -53,6 +55,7 @@ def table_sizes():
             LadderTier,
             Complement,
             Service,
+            Deal,
             DemoLoad,
         )
     }
@@ -68,6 +71,14 @@ def test_load_demo_creates_the_sample_catalogue_and_orders():
     assert Order.objects.count() == len(sample.invoices) == 40
     assert OrderLine.objects.count() == len(sample.lines)
     assert DemoLoad.objects.get().orders == 40
+
+
+def test_the_demo_has_deals_of_the_day_for_a_fortnight_from_the_load():
+    load("--no-images")
+
+    deals = live_deals()
+    assert {Product.objects.get(pk=pid).sku for pid in deals} == {"TD-TOAST-2", "TD-DESCALE"}
+    assert all(13 <= (deal.ends_at - deal.starts_at).days <= 14 for deal in deals.values())
 
 
 def test_a_second_run_says_so_and_changes_nothing():
