@@ -45,32 +45,14 @@ def impressions_record_block(*, request, placement: str, items: Iterable[tuple[i
     so a block recorded both by its template tag and by its template counts once."""
     items = [(getattr(p, "pk", p), str(s), getattr(a, "pk", a)) for p, s, a in items]
     fragments.effect(f"{__name__}.impressions_record_block", placement=str(placement), items=items)
-    visit: Visit | None = getattr(request, "rec_visit", None)
-    if visit is None or not visit.counted:
-        return
-    buffer: list[Event] = request.__dict__.setdefault(_BUFFER, [])
-    seen: set[tuple] = request.__dict__.setdefault(_SEEN, set())
-    view_id = secrets.token_hex(8)
-    now = timezone.now()
-    for product_id, source, anchor_id in items:
-        product_id, anchor_id = getattr(product_id, "pk", product_id), getattr(anchor_id, "pk", anchor_id)
-        key = (placement, anchor_id, product_id)
-        if key in seen:
-            continue
-        seen.add(key)
-        buffer.append(
-            Event(
-                kind=Event.Kind.IMPRESSION,
-                placement=placement,
-                source=source,
-                product_id=product_id,
-                anchor_id=anchor_id,
-                view_id=view_id,
-                visitor_key=visit.visitor_key,
-                group=visit.group,
-                created_at=now,
-            )
-        )
+    _impressions_buffer(
+        request=request,
+        placement=placement,
+        rows=(
+            ((placement, anchor_id, product_id), {"source": source, "product_id": product_id, "anchor_id": anchor_id})
+            for product_id, source, anchor_id in items
+        ),
+    )
 
 
 def service_impressions_record(*, request, placement: str, offers: Iterable[tuple[int, int]]) -> None:
@@ -80,6 +62,22 @@ def service_impressions_record(*, request, placement: str, offers: Iterable[tupl
     goes without), so both groups' impressions count."""
     offers = list(offers)
     fragments.effect(f"{__name__}.service_impressions_record", placement=str(placement), offers=offers)
+    _impressions_buffer(
+        request=request,
+        placement=placement,
+        rows=(
+            (
+                (placement, "service", service_id, product_id),
+                {"source": Source.SERVICE, "product_id": product_id, "anchor_id": product_id, "service_id": service_id},
+            )
+            for service_id, product_id in offers
+        ),
+    )
+
+
+def _impressions_buffer(*, request, placement: str, rows: Iterable[tuple[tuple, dict]]) -> None:
+    """Buffer one impression event per (key, fields) row for the request's counted visit, in
+    one view; a key already noted on this page is not noted again."""
     visit: Visit | None = getattr(request, "rec_visit", None)
     if visit is None or not visit.counted:
         return
@@ -87,8 +85,7 @@ def service_impressions_record(*, request, placement: str, offers: Iterable[tupl
     seen: set[tuple] = request.__dict__.setdefault(_SEEN, set())
     view_id = secrets.token_hex(8)
     now = timezone.now()
-    for service_id, product_id in offers:
-        key = (placement, "service", service_id, product_id)
+    for key, fields in rows:
         if key in seen:
             continue
         seen.add(key)
@@ -96,14 +93,11 @@ def service_impressions_record(*, request, placement: str, offers: Iterable[tupl
             Event(
                 kind=Event.Kind.IMPRESSION,
                 placement=placement,
-                source=Source.SERVICE,
-                product_id=product_id,
-                anchor_id=product_id,
-                service_id=service_id,
                 view_id=view_id,
                 visitor_key=visit.visitor_key,
                 group=visit.group,
                 created_at=now,
+                **fields,
             )
         )
 
